@@ -1,0 +1,84 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The process's /dev/neoos descriptor.
+ *
+ * Opened lazily by the first call that needs it, once per process: the
+ * descriptor is published with a compare-and-swap, so racing threads
+ * agree on one and close theirs.  No lock is held, so fork() at any
+ * moment leaves the child a usable state: the child inherits the
+ * descriptor and the same open file.  O_CLOEXEC: a new program image
+ * starts over.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include <linux/neoos.h>
+
+#include "include/error.h"
+#include "internal.h"
+
+static int neoos_dev_fd = -1;
+
+static const char *neoos_device_path(void)
+{
+	const char *path = secure_getenv("NEOOS_DEVICE");
+
+	return path && *path ? path : "/dev/neoos";
+}
+
+static int neoos_check_version(int fd)
+{
+	static int warned;
+	struct neoos_version v = { 0 };
+
+	if (ioctl(fd, NEOOS_IOC_VERSION, &v) < 0)
+		return E_NOSYS;
+	if (v.major == NEOOS_ABI_MAJOR)
+		return 0;
+	if (!__atomic_exchange_n(&warned, 1, __ATOMIC_RELAXED))
+		fprintf(stderr,
+			"libneoos: %s speaks neoos ABI %u.%u, this library needs %u.x; "
+			"install a matching neoos.ko\n",
+			neoos_device_path(), v.major, v.minor, NEOOS_ABI_MAJOR);
+	return E_NOSYS;
+}
+
+static int neoos_device_open(void)
+{
+	int fd, ret;
+
+	fd = open(neoos_device_path(), O_RDWR | O_CLOEXEC);
+	if (fd < 0) {
+		if (errno == ENOENT || errno == ENODEV || errno == ENXIO)
+			return E_NOSYS;
+		return __neoos_errno_to_error(errno);
+	}
+	ret = neoos_check_version(fd);
+	if (ret) {
+		close(fd);
+		return ret;
+	}
+	return fd;
+}
+
+int __neoos_device(void)
+{
+	int fd = __atomic_load_n(&neoos_dev_fd, __ATOMIC_ACQUIRE);
+	int expected = -1;
+
+	if (fd >= 0)
+		return fd;
+	fd = neoos_device_open();
+	if (fd < 0)
+		return __neoos_set_error(fd);
+	if (!__atomic_compare_exchange_n(&neoos_dev_fd, &expected, fd, 0,
+					 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+		close(fd);
+		fd = expected;
+	}
+	return fd;
+}

@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * E_* codes: the per-thread last error and the errno folding table that
+ * neoos(7) documents.
+ */
+#include <errno.h>
+
+#include "include/error.h"
+#include "internal.h"
+
+static __thread int neoos_last_error;
+
+int __neoos_set_error(int err)
+{
+	neoos_last_error = err;
+	return err;
+}
+
+int __neoos_errno_to_error(int errnum)
+{
+	switch (errnum) {
+	case EPERM:
+	case EACCES:
+	case ETXTBSY:
+	case EROFS:
+		return E_PERM;
+	case ENOENT:
+	case ENOTDIR:
+	case ENAMETOOLONG:
+	case ELOOP:
+		return E_NOENT;
+	case EINTR:
+		return E_INTR;
+	case EIO:
+		return E_IO;
+	case EAGAIN:
+		return E_AGAIN;
+	case ENOMEM:
+	case EMFILE:
+	case ENFILE:
+		return E_NOMEM;
+	case EBUSY:
+		return E_BUSY;
+	case EEXIST:
+		return E_EXIST;
+	case ENOSPC:
+	case EDQUOT:
+	case EFBIG:
+		return E_NOSPC;
+	case ENOSYS:
+	case ENOTTY:
+		return E_NOSYS;
+	default:
+		/* EBADF, EINVAL, EOVERFLOW, ENODEV, EFAULT, EISDIR, ... */
+		return E_INVAL;
+	}
+}
+
+int __neoos_fail(void)
+{
+	return __neoos_set_error(__neoos_errno_to_error(errno));
+}
+
+__neoos_public int sys_errno(void)
+{
+	return neoos_last_error;
+}
+
+__neoos_public const char *sys_strerror(int err)
+{
+	switch (err) {
+	case E_OK:	return "success";
+	case E_PERM:	return "permission denied";
+	case E_NOENT:	return "no such file";
+	case E_INTR:	return "interrupted";
+	case E_IO:	return "I/O error";
+	case E_AGAIN:	return "try again";
+	case E_NOMEM:	return "out of memory or address space";
+	case E_BUSY:	return "resource busy";
+	case E_EXIST:	return "file exists";
+	case E_INVAL:	return "invalid argument";
+	case E_NOSPC:	return "no space left";
+	case E_NOSYS:	return "neoos is not available (is neoos.ko loaded?)";
+	default:	return "unknown error";
+	}
+}

@@ -1,0 +1,16 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef LIBNEOOS_INTERNAL_H
+#define LIBNEOOS_INTERNAL_H
+
+#define __neoos_public __attribute__((visibility("default")))
+
+/* Record @err as the thread's last error and return it. */
+int __neoos_set_error(int err);
+/* Fold a Linux errno into an E_* code. */
+int __neoos_errno_to_error(int errnum);
+/* Record errno, folded, and return the E_* code. */
+int __neoos_fail(void);
+/* The process's /dev/neoos descriptor, opened on first use, or E_*. */
+int __neoos_device(void);
+
+#endif

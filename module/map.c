@@ -1,0 +1,289 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * NEOOS_IOC_MAP: check a request against the target file, then let the core
+ * build the VMA through vm_mmap() on /dev/neoos and turn it into a mapping
+ * of the target in neoos_dev_mmap().
+ *
+ * vm_mmap() computes the VMA's VM_MAY* flags and runs its checks against
+ * /dev/neoos, not against the target, so every check do_mmap() would make
+ * on the target is made here instead: read access, write access for shared
+ * writable mappings, append-only, immutable and swap files, noexec mounts
+ * and memfd write seals.
+ */
+
+#include <linux/atomic.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/mm.h>
+#include <linux/mman.h>
+#include <linux/mount.h>
+#include <linux/overflow.h>
+#include <linux/sched.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+
+#include "compat.h"
+#include "neoos.h"
+#include <linux/neoos.h>
+
+static atomic64_t neoos_next_id = ATOMIC64_INIT(0);
+
+/* The checks that need nothing but the arguments. */
+static int neoos_map_check_args(const struct neoos_map *args)
+{
+	u32 type = args->flags & (NEOOS_MAP_SHARED | NEOOS_MAP_PRIVATE);
+
+	if (args->pad || (args->flags & ~NEOOS_MAP_FLAGS))
+		return -EINVAL;
+	if (type != NEOOS_MAP_SHARED && type != NEOOS_MAP_PRIVATE)
+		return -EINVAL;
+	if (args->flags & NEOOS_MAP_PROT_FROM_FD) {
+		if (args->prot)
+			return -EINVAL;
+	} else if (args->prot & ~NEOOS_PROT_ALL) {
+		return -EINVAL;
+	}
+	if (!args->length || offset_in_page(args->addr))
+		return -EINVAL;
+	if (args->fd < 0)
+		return -EBADF;
+	return 0;
+}
+
+/* Like path_noexec(), which is not exported. */
+static bool neoos_path_noexec(const struct path *path)
+{
+	return (path->mnt->mnt_flags & MNT_NOEXEC) ||
+	       (path->mnt->mnt_sb->s_iflags & SB_I_NOEXEC);
+}
+
+static u32 neoos_prot_from_fd(const struct file *file)
+{
+	u32 prot = NEOOS_PROT_READ;
+
+	if (file->f_mode & FMODE_WRITE)
+		prot |= NEOOS_PROT_WRITE;
+	return prot;
+}
+
+/*
+ * What do_mmap() checks on a file, made on the target.  @prot is the final
+ * protection; @shared tells MAP_SHARED from MAP_PRIVATE.
+ */
+static int neoos_map_check_access(struct file *file, u32 prot, bool shared)
+{
+	struct inode *inode = file_inode(file);
+
+	if (!(file->f_mode & FMODE_READ))
+		return -EACCES;
+	if (shared && (prot & NEOOS_PROT_WRITE)) {
+		if (!(file->f_mode & FMODE_WRITE))
+			return -EACCES;
+		if (IS_SWAPFILE(inode))
+			return -ETXTBSY;
+		if (IS_IMMUTABLE(inode))
+			return -EPERM;
+	}
+	/* An append-only file may not be written behind its end's back. */
+	if (shared && IS_APPEND(inode) && (file->f_mode & FMODE_WRITE))
+		return -EACCES;
+	if ((prot & NEOOS_PROT_EXEC) && neoos_path_noexec(&file->f_path))
+		return -EPERM;
+	return 0;
+}
+
+/* The byte range must lie inside the file as it is now. */
+static int neoos_map_check_range(struct file *file, u64 offset, u64 length)
+{
+	u64 end;
+
+	if (check_add_overflow(offset, length, &end) || end > LLONG_MAX)
+		return -EOVERFLOW;
+	if (end > i_size_read(file_inode(file)))
+		return -EINVAL;
+	return 0;
+}
+
+static int neoos_map_check_file(struct file *file, struct neoos_map *args)
+{
+	bool shared = args->flags & NEOOS_MAP_SHARED;
+	int ret;
+
+	/* Regular files only: not /dev/neoos, pipes, sockets or directories. */
+	if (!S_ISREG(file_inode(file)->i_mode))
+		return -EINVAL;
+	if (!file->f_op->mmap)
+		return -ENODEV;
+	if (args->flags & NEOOS_MAP_PROT_FROM_FD) {
+		if (!(file->f_mode & FMODE_READ))
+			return -EACCES;
+		args->prot = neoos_prot_from_fd(file);
+	}
+	ret = neoos_map_check_access(file, args->prot, shared);
+	if (ret)
+		return ret;
+	return neoos_map_check_range(file, args->offset, args->length);
+}
+
+static struct neoos_mapping *neoos_mapping_alloc(struct file *file,
+						 struct file *dev_file,
+						 const struct neoos_map *args)
+{
+	struct neoos_mapping *map;
+	u64 vma_len;
+
+	map = kzalloc(sizeof(*map), GFP_KERNEL);
+	if (!map)
+		return ERR_PTR(-ENOMEM);
+
+	map->page_off = offset_in_page(args->offset);
+	vma_len = PAGE_ALIGN(map->page_off + args->length);
+	if (!vma_len || vma_len > TASK_SIZE) {
+		kfree(map);
+		return ERR_PTR(-ENOMEM);
+	}
+	refcount_set(&map->refs, 1);
+	map->file = get_file(file);
+	map->dev_file = get_file(dev_file);
+	map->id = atomic64_inc_return(&neoos_next_id);
+	map->offset = args->offset;
+	map->length = args->length;
+	map->vma_len = vma_len;
+	map->prot = args->prot;
+	map->flags = args->flags & (NEOOS_MAP_SHARED | NEOOS_MAP_PRIVATE);
+	atomic_long_inc(&neoos_stats.mappings);
+	return map;
+}
+
+static unsigned long neoos_mmap_prot(u32 prot)
+{
+	return ((prot & NEOOS_PROT_READ) ? PROT_READ : 0) |
+	       ((prot & NEOOS_PROT_WRITE) ? PROT_WRITE : 0) |
+	       ((prot & NEOOS_PROT_EXEC) ? PROT_EXEC : 0);
+}
+
+/* Will the VMA be shared and writable, now or after mprotect()? */
+static bool neoos_map_shared_maywrite(const struct neoos_mapping *map)
+{
+	return (map->flags & NEOOS_MAP_SHARED) &&
+	       (map->file->f_mode & FMODE_WRITE);
+}
+
+/*
+ * Build the VMA.  vm_mmap() calls neoos_dev_mmap() in this task, which
+ * finds @map through @nf.
+ *
+ * A shared VMA that may become writable is linked into the target with an
+ * unconditional mapping_allow_writable(); mapping_map_writable() first
+ * refuses the map on a write-sealed memfd and keeps i_mmap_writable from
+ * going through zero while the VMA is being made, exactly as mmap_region()
+ * does for the file it is given.
+ */
+static unsigned long neoos_mapping_install(struct neoos_file *nf,
+					   struct file *dev_file,
+					   struct neoos_mapping *map, u64 hint)
+{
+	struct address_space *mapping = map->file->f_mapping;
+	bool writable = neoos_map_shared_maywrite(map);
+	unsigned long flags, addr;
+	int ret;
+
+	if (writable) {
+		ret = mapping_map_writable(mapping);
+		if (ret)
+			return ret;
+	}
+
+	flags = (map->flags & NEOOS_MAP_SHARED) ? MAP_SHARED : MAP_PRIVATE;
+	mutex_lock(&nf->map_lock);
+	nf->pending = map;
+	WRITE_ONCE(nf->pending_task, current);
+	addr = vm_mmap(dev_file, hint, map->vma_len, neoos_mmap_prot(map->prot),
+		       flags, map->offset - map->page_off);
+	WRITE_ONCE(nf->pending_task, NULL);
+	nf->pending = NULL;
+	mutex_unlock(&nf->map_lock);
+
+	if (writable)
+		mapping_unmap_writable(mapping);
+	return addr;
+}
+
+long neoos_ioctl_map(struct neoos_file *nf, struct file *dev_file,
+		     void __user *argp)
+{
+	struct neoos_mapping *map;
+	struct neoos_map args;
+	unsigned long addr, vma_len;
+	struct file *file;
+	int ret;
+
+	if (copy_from_user(&args, argp, sizeof(args)))
+		return -EFAULT;
+	ret = neoos_map_check_args(&args);
+	if (ret)
+		return ret;
+
+	/* fget() refuses O_PATH descriptors, which cannot be mapped. */
+	file = fget(args.fd);
+	if (!file)
+		return -EBADF;
+	ret = neoos_map_check_file(file, &args);
+	if (!ret) {
+		map = neoos_mapping_alloc(file, dev_file, &args);
+		if (IS_ERR(map))
+			ret = PTR_ERR(map);
+	}
+	fput(file);
+	if (ret)
+		return ret;
+
+	addr = neoos_mapping_install(nf, dev_file, map, args.addr);
+	if (IS_ERR_VALUE(addr)) {
+		neoos_mapping_put(map);
+		return (long)addr;
+	}
+
+	args.addr = addr + map->page_off;
+	args.id = map->id;
+	vma_len = map->vma_len;
+	neoos_mapping_put(map);
+	if (copy_to_user(argp, &args, sizeof(args))) {
+		/* Nobody learnt the address: take the mapping back. */
+		vm_munmap(addr, vma_len);
+		return -EFAULT;
+	}
+	return 0;
+}
+
+/*
+ * The ->mmap of /dev/neoos.  Only NEOOS_IOC_MAP may map the device, and
+ * what it gets is a mapping of the target file.
+ */
+int neoos_dev_mmap(struct file *dev_file, struct vm_area_struct *vma)
+{
+	struct neoos_file *nf = dev_file->private_data;
+	struct neoos_mapping *map;
+	struct file *file;
+	int ret;
+
+	if (READ_ONCE(nf->pending_task) != current)
+		return -ENODEV;
+	map = nf->pending;
+	file = map->file;
+
+	/*
+	 * The VM_MAY* flags were computed for /dev/neoos: recompute them for
+	 * the target before its ->mmap sees them, as do_mmap() would have.
+	 */
+	if (!(file->f_mode & FMODE_WRITE))
+		neoos_vma_flags_clear(vma, VM_MAYWRITE | VM_SHARED);
+	if (neoos_path_noexec(&file->f_path))
+		neoos_vma_flags_clear(vma, VM_MAYEXEC);
+
+	vma_set_file(vma, file);
+	ret = call_mmap(file, vma);
+	if (ret)
+		return ret;
+	return neoos_vma_adopt(map, vma);
+}

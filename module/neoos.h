@@ -1,0 +1,100 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * neoos internal interfaces.  See main.c for the object model.
+ */
+#ifndef _NEOOS_H
+#define _NEOOS_H
+
+#include <linux/atomic.h>
+#include <linux/fs.h>
+#include <linux/mm.h>
+#include <linux/mutex.h>
+#include <linux/rcupdate.h>
+#include <linux/refcount.h>
+#include <linux/types.h>
+
+struct neoos_mapping;
+
+/**
+ * struct neoos_file - one open file description of /dev/neoos
+ * @map_lock: serialises NEOOS_IOC_MAP on this file; held across vm_mmap()
+ *	so that neoos_dev_mmap() can find the mapping being installed.
+ *	Lock order: @map_lock, then mm->mmap_lock.
+ * @pending_task: the task inside NEOOS_IOC_MAP, or NULL; written under
+ *	@map_lock, read locklessly by neoos_dev_mmap() (only compared with
+ *	current, never dereferenced) to refuse every other mmap() of the
+ *	device
+ * @pending: the mapping @pending_task is installing; written under
+ *	@map_lock and read only by @pending_task itself
+ */
+struct neoos_file {
+	struct mutex map_lock;
+	struct task_struct *pending_task;
+	struct neoos_mapping *pending;
+};
+
+/**
+ * struct neoos_mapping - one mapping made by NEOOS_IOC_MAP
+ *
+ * Everything but @refs is written before the mapping is installed and is
+ * immutable afterwards, so VMA callbacks read it without a lock.
+ *
+ * @vm_ops: the target file's vm_operations, copied, with neoos overrides;
+ *	every VMA of this mapping points here, which is how container_of()
+ *	finds the mapping from a VMA
+ * @host_ops: the target file's own vm_operations, for chaining
+ * @refs: one per VMA (the first VMA's is taken in neoos_dev_mmap(), a
+ *	forked child's in neoos_vm_open()) plus one held by the MAP ioctl
+ *	while it runs
+ * @file: the target file; a reference of our own, besides the VMA's
+ * @dev_file: the /dev/neoos file the mapping was made through; its
+ *	reference pins neoos.ko while any VMA of the mapping lives
+ * @id: unique among all neoos mappings since the module was loaded, hence
+ *	within every process
+ * @offset: byte offset in the file the caller asked for
+ * @length: byte length the caller asked for
+ * @page_off: @offset's offset within its page: the user address is
+ *	vm_start + @page_off
+ * @vma_len: length of the page-aligned VMA around the user range
+ * @prot: NEOOS_PROT_* at map time
+ * @flags: NEOOS_MAP_SHARED or NEOOS_MAP_PRIVATE
+ * @rcu: frees the mapping after concurrent lockless VMA users are gone
+ */
+struct neoos_mapping {
+	struct vm_operations_struct vm_ops;
+	const struct vm_operations_struct *host_ops;
+	refcount_t refs;
+	struct file *file;
+	struct file *dev_file;
+	u64 id;
+	u64 offset;
+	u64 length;
+	unsigned long page_off;
+	unsigned long vma_len;
+	u32 prot;
+	u32 flags;
+	struct rcu_head rcu;
+};
+
+/* Live-object counters, for leak checks. */
+struct neoos_stats {
+	atomic_long_t mappings;
+	atomic_long_t vmas;
+};
+
+extern struct neoos_stats neoos_stats;
+
+/* map.c */
+long neoos_ioctl_map(struct neoos_file *nf, struct file *dev_file,
+		     void __user *argp);
+int neoos_dev_mmap(struct file *dev_file, struct vm_area_struct *vma);
+
+/* vma.c */
+struct neoos_mapping *neoos_vma_mapping(struct vm_area_struct *vma);
+int neoos_vma_adopt(struct neoos_mapping *map, struct vm_area_struct *vma);
+void neoos_mapping_put(struct neoos_mapping *map);
+
+/* unmap.c */
+long neoos_ioctl_unmap(void __user *argp);
+
+#endif /* _NEOOS_H */

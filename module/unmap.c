@@ -1,0 +1,131 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * NEOOS_IOC_UNMAP: NeoOS's sys_munmap.  Only the exact range a MAP
+ * returned, in the calling process, is accepted.  Dirty pages of a shared
+ * writable mapping are written to the file and waited for before the
+ * mapping goes; a writeback error is reported once, through the target
+ * file's errseq cursor, exactly as fsync(2) on that file would report it.
+ */
+
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/mm.h>
+#include <linux/mmap_lock.h>
+#include <linux/sched/mm.h>
+#include <linux/uaccess.h>
+
+#include "neoos.h"
+#include <linux/neoos.h>
+
+/**
+ * struct neoos_unmap_target - what UNMAP found under mmap_lock
+ * @map: the mapping, for identity only: never dereferenced after the lock
+ *	is dropped
+ * @id: its id, which together with @map survives address reuse
+ * @start: VMA start
+ * @len: VMA length
+ * @file: target file with a reference, when there may be dirty pages
+ * @pos: first file byte of the user range
+ * @end: last file byte of the user range
+ */
+struct neoos_unmap_target {
+	struct neoos_mapping *map;
+	u64 id;
+	unsigned long start;
+	unsigned long len;
+	struct file *file;
+	loff_t pos;
+	loff_t end;
+};
+
+static struct neoos_mapping *neoos_find_exact(struct mm_struct *mm,
+					      u64 addr, u64 length)
+{
+	struct neoos_mapping *map;
+	struct vm_area_struct *vma;
+
+	mmap_assert_locked(mm);
+	if (addr > TASK_SIZE)
+		return NULL;
+	vma = vma_lookup(mm, addr & PAGE_MASK);
+	map = neoos_vma_mapping(vma);
+	if (!map || vma->vm_start + map->page_off != addr ||
+	    map->length != length)
+		return NULL;
+	return map;
+}
+
+static int neoos_unmap_lookup(struct mm_struct *mm,
+			      const struct neoos_unmap *args,
+			      struct neoos_unmap_target *t)
+{
+	struct neoos_mapping *map;
+	struct vm_area_struct *vma;
+
+	if (mmap_read_lock_killable(mm))
+		return -EINTR;
+	map = neoos_find_exact(mm, args->addr, args->length);
+	if (!map) {
+		mmap_read_unlock(mm);
+		return -EINVAL;
+	}
+	vma = vma_lookup(mm, args->addr & PAGE_MASK);
+	t->map = map;
+	t->id = map->id;
+	t->start = vma->vm_start;
+	t->len = vma->vm_end - vma->vm_start;
+	t->file = NULL;
+	if ((vma->vm_flags & VM_SHARED) && (vma->vm_flags & VM_MAYWRITE))
+		t->file = get_file(vma->vm_file);
+	t->pos = map->offset;
+	t->end = map->offset + map->length - 1;
+	mmap_read_unlock(mm);
+	return 0;
+}
+
+/*
+ * Is the range still the mapping we flushed?  Another thread of the caller
+ * may have unmapped it in between; then UNMAP must not touch whatever took
+ * its place.  (A race between threads of one process over one range is the
+ * caller's bug; this only keeps it from hitting an unrelated mapping.)
+ */
+static bool neoos_unmap_still_there(struct mm_struct *mm,
+				    const struct neoos_unmap *args,
+				    const struct neoos_unmap_target *t)
+{
+	struct neoos_mapping *map;
+	bool same;
+
+	mmap_read_lock(mm);
+	map = neoos_find_exact(mm, args->addr, args->length);
+	same = map == t->map && map->id == t->id;
+	mmap_read_unlock(mm);
+	return same;
+}
+
+long neoos_ioctl_unmap(void __user *argp)
+{
+	struct mm_struct *mm = current->mm;
+	struct neoos_unmap_target t;
+	struct neoos_unmap args;
+	int ret, err = 0;
+
+	if (copy_from_user(&args, argp, sizeof(args)))
+		return -EFAULT;
+	if (args.flags || args.pad || !args.length)
+		return -EINVAL;
+
+	ret = neoos_unmap_lookup(mm, &args, &t);
+	if (ret)
+		return ret;
+
+	if (t.file) {
+		err = file_write_and_wait_range(t.file, t.pos, t.end);
+		fput(t.file);
+	}
+
+	if (!neoos_unmap_still_there(mm, &args, &t))
+		return -EINVAL;
+	ret = vm_munmap(t.start, t.len);
+	return ret ? ret : err;
+}

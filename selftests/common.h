@@ -1,0 +1,184 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Helpers shared by the neoos selftests.
+ */
+#ifndef NEOOS_SELFTEST_COMMON_H
+#define NEOOS_SELFTEST_COMMON_H
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <linux/fiemap.h>
+#include <linux/fs.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define PAGE 4096
+
+/* The byte a test file holds at @pos: depends on the position. */
+static inline unsigned char pattern_byte(uint64_t pos)
+{
+	return (unsigned char)(pos * 7 + (pos >> 12) + 1);
+}
+
+/* Create @path with @size pattern bytes; return 0 or -errno. */
+static inline int make_pattern_file(const char *path, size_t size)
+{
+	unsigned char buf[PAGE];
+	size_t done = 0;
+	int fd;
+
+	fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0644);
+	if (fd < 0)
+		return -errno;
+	while (done < size) {
+		size_t n = size - done < sizeof(buf) ? size - done : sizeof(buf);
+
+		for (size_t i = 0; i < n; i++)
+			buf[i] = pattern_byte(done + i);
+		if (write(fd, buf, n) != (ssize_t)n) {
+			close(fd);
+			return -EIO;
+		}
+		done += n;
+	}
+	close(fd);
+	return 0;
+}
+
+/* Read one byte of @path at @pos with pread(2). */
+static inline int file_byte(const char *path, off_t pos)
+{
+	unsigned char c;
+	int fd = open(path, O_RDONLY);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = pread(fd, &c, 1, pos);
+	close(fd);
+	return n == 1 ? c : -EIO;
+}
+
+/*
+ * Run @fn(@arg) in a child and return the signal that killed it, 0 if it
+ * exited with status 0, or -status if it exited otherwise.
+ */
+static inline int child_signal(void (*fn)(void *), void *arg)
+{
+	int status;
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		fn(arg);
+		_exit(0);
+	}
+	if (pid < 0 || waitpid(pid, &status, 0) != pid)
+		return -1000;
+	if (WIFSIGNALED(status))
+		return WTERMSIG(status);
+	return -WEXITSTATUS(status);
+}
+
+static inline void touch_read(void *p)
+{
+	(void)*(volatile char *)p;
+}
+
+static inline void touch_write(void *p)
+{
+	*(volatile char *)p = 'w';
+}
+
+/* neoos.ko's module reference count, or -1. */
+static inline int module_refcnt(void)
+{
+	FILE *f = fopen("/sys/module/neoos/refcnt", "r");
+	int n = -1;
+
+	if (!f)
+		return -1;
+	if (fscanf(f, "%d", &n) != 1)
+		n = -1;
+	fclose(f);
+	return n;
+}
+
+static inline void drop_caches(void)
+{
+	int fd = open("/proc/sys/vm/drop_caches", O_WRONLY);
+
+	sync();
+	if (fd >= 0) {
+		if (write(fd, "3", 1) != 1)
+			perror("drop_caches");
+		close(fd);
+	}
+}
+
+/*
+ * Read @len bytes at @pos of @path as its block device holds them, past
+ * the filesystem and its page cache: FIEMAP finds the blocks, O_DIRECT on
+ * the device reads them.  Returns 0, -EAGAIN if the range has no blocks
+ * on the device yet (delayed allocation: never written back), or -errno.
+ * @pos and @len must be multiples of 4096 and within one extent.
+ */
+static inline int disk_bytes(const char *path, off_t pos, void *buf,
+			     size_t len)
+{
+	struct {
+		struct fiemap map;
+		struct fiemap_extent ext[1];
+	} fm;
+	char dev[128], line[128], name[64] = "";
+	struct stat st;
+	off_t phys;
+	FILE *f;
+	int fd, ret;
+
+	fd = open(path, O_RDONLY);
+	if (fd < 0 || fstat(fd, &st))
+		return -errno;
+	memset(&fm, 0, sizeof(fm));
+	fm.map.fm_start = pos;
+	fm.map.fm_length = len;
+	fm.map.fm_extent_count = 1;
+	ret = ioctl(fd, FS_IOC_FIEMAP, &fm.map);
+	close(fd);
+	if (ret)
+		return -errno;
+	if (fm.map.fm_mapped_extents != 1 ||
+	    (fm.ext[0].fe_flags & (FIEMAP_EXTENT_DELALLOC |
+				   FIEMAP_EXTENT_UNKNOWN |
+				   FIEMAP_EXTENT_UNWRITTEN)))
+		return -EAGAIN;
+	phys = fm.ext[0].fe_physical + (pos - fm.ext[0].fe_logical);
+
+	snprintf(dev, sizeof(dev), "/sys/dev/block/%u:%u/uevent",
+		 major(st.st_dev), minor(st.st_dev));
+	f = fopen(dev, "r");
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "DEVNAME=%63s", name) == 1)
+			break;
+	fclose(f);
+	snprintf(dev, sizeof(dev), "/dev/%s", name);
+	fd = open(dev, O_RDONLY | O_DIRECT);
+	if (fd < 0)
+		return -errno;
+	ret = pread(fd, buf, len, phys) == (ssize_t)len ? 0 : -EIO;
+	close(fd);
+	return ret;
+}
+
+#endif

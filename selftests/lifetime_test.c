@@ -1,0 +1,233 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Lifetimes around neoos mappings: the module stays while a mapping does,
+ * exec and exit clean up, threads map and unmap at once, and memfd seals
+ * see neoos's writable mappings exactly as they see mmap(2)'s.
+ */
+#include <pthread.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+
+#include <syscalls.h>
+
+#include "common.h"
+#include "kselftest_harness.h"
+
+static int delete_module(const char *name)
+{
+	return syscall(__NR_delete_module, name, O_NONBLOCK) ? -errno : 0;
+}
+
+static int load_module(void)
+{
+	const char *ko = getenv("NEOOS_KO");
+	int fd, ret;
+
+	if (!ko)
+		return -ENOENT;
+	fd = open(ko, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	ret = syscall(__NR_finit_module, fd, "", 0) ? -errno : 0;
+	close(fd);
+	return ret;
+}
+
+/*
+ * Runs in a child so that the parent, and libneoos's descriptor in it,
+ * keeps no reference to the module.
+ */
+static int rmmod_with_mapping(const char *path)
+{
+	int fd = sys_open(path, O_RDWR);
+	char *p = sys_mmap(fd, 0, PAGE);
+	int dev;
+
+	if (!p)
+		return 10;
+	sys_close(fd);
+	/* Close libneoos's /dev/neoos descriptor: only the VMA is left. */
+	for (dev = 3; dev < 64; dev++)
+		close(dev);
+	if (delete_module("neoos") != -EWOULDBLOCK &&
+	    delete_module("neoos") != -EBUSY)
+		return 11;
+	p[1] = 'R';
+	if (sys_munmap(p, PAGE) != E_OK)
+		return 12;
+	return 0;
+}
+
+TEST(rmmod_refused_while_mapped_then_allowed)
+{
+	const char *path = "lifetime_rmmod";
+	int status;
+	pid_t pid;
+
+	if (!getenv("NEOOS_KO"))
+		SKIP(return, "NEOOS_KO is not set: cannot reload neoos.ko");
+	ASSERT_EQ(0, make_pattern_file(path, PAGE));
+	pid = fork();
+	if (pid == 0)
+		_exit(rmmod_with_mapping(path));
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	ASSERT_EQ(0, WEXITSTATUS(status));
+	EXPECT_EQ('R', file_byte(path, 1));
+
+	/* Without the device, sys_mmap fails cleanly with E_NOSYS. */
+	pid = fork();
+	if (pid == 0) {
+		int fd = sys_open(path, O_RDWR);
+
+		if (delete_module("neoos"))
+			_exit(20);
+		_exit(!sys_mmap(fd, 0, PAGE) && sys_errno() == E_NOSYS ? 0 : 21);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(0, WEXITSTATUS(status));
+	/* Put it back for whatever runs next. */
+	ASSERT_EQ(0, load_module());
+	ASSERT_EQ(0, access("/dev/neoos", F_OK));
+	unlink(path);
+}
+
+TEST(exec_without_munmap_keeps_writes)
+{
+	const char *path = "lifetime_exec";
+	int status;
+	pid_t pid;
+
+	ASSERT_EQ(0, make_pattern_file(path, PAGE));
+	pid = fork();
+	if (pid == 0) {
+		int fd = sys_open(path, O_RDWR);
+		char *p = sys_mmap(fd, 0, PAGE);
+
+		if (!p)
+			_exit(2);
+		p[9] = 'X';
+		execl("/bin/true", "true", NULL);
+		_exit(3);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	EXPECT_EQ('X', file_byte(path, 9));
+	unlink(path);
+}
+
+struct thread_arg {
+	const char *path;
+	int id;
+	int failures;
+};
+
+static void *map_fault_unmap(void *data)
+{
+	struct thread_arg *a = data;
+	int fd = sys_open(a->path, O_RDWR);
+
+	for (int i = 0; i < 300; i++) {
+		int page = (a->id * 31 + i) % 16;
+		unsigned char *p = sys_mmap(fd, page * PAGE, 2 * PAGE);
+
+		if (!p) {
+			a->failures++;
+			continue;
+		}
+		if (p[0] != pattern_byte(page * PAGE))
+			a->failures++;
+		p[PAGE + a->id] = (unsigned char)a->id;
+		if (sys_munmap(p, 2 * PAGE) != E_OK)
+			a->failures++;
+	}
+	sys_close(fd);
+	return NULL;
+}
+
+TEST(threads_map_fault_unmap_concurrently)
+{
+	enum { THREADS = 8 };
+	struct thread_arg args[THREADS];
+	pthread_t tids[THREADS];
+	const char *path = "lifetime_threads";
+
+	ASSERT_EQ(0, make_pattern_file(path, 18 * PAGE));
+	for (int i = 0; i < THREADS; i++) {
+		args[i] = (struct thread_arg){ .path = path, .id = i };
+		ASSERT_EQ(0, pthread_create(&tids[i], NULL, map_fault_unmap,
+					    &args[i]));
+	}
+	for (int i = 0; i < THREADS; i++) {
+		pthread_join(tids[i], NULL);
+		EXPECT_EQ(0, args[i].failures) TH_LOG("thread %d", i);
+	}
+	unlink(path);
+}
+
+TEST(memfd_write_seal_vs_writable_mapping)
+{
+	int fd = memfd_create("neoos", MFD_ALLOW_SEALING);
+	char *p;
+
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, ftruncate(fd, PAGE));
+	p = sys_mmap(fd, 0, PAGE);
+	ASSERT_NE(NULL, p);
+	p[0] = 'M';
+	/* A live writable mapping blocks the seal... */
+	EXPECT_EQ(-1, fcntl(fd, F_ADD_SEALS, F_SEAL_WRITE));
+	EXPECT_EQ(EBUSY, errno);
+	/* ...until it is gone. */
+	ASSERT_EQ(E_OK, sys_munmap(p, PAGE));
+	EXPECT_EQ(0, fcntl(fd, F_ADD_SEALS, F_SEAL_WRITE));
+	/* Now writable mappings are refused, read-only ones are not. */
+	EXPECT_EQ(NULL, sys_mmap(fd, 0, PAGE));
+	EXPECT_EQ(E_PERM, sys_errno());
+	p = mmap(NULL, PAGE, PROT_READ, MAP_SHARED, fd, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	EXPECT_EQ('M', p[0]);
+	munmap(p, PAGE);
+	close(fd);
+}
+
+TEST(memfd_future_write_seal)
+{
+	int fd = memfd_create("neoos", MFD_ALLOW_SEALING);
+	char *p;
+
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, ftruncate(fd, PAGE));
+	ASSERT_EQ(0, fcntl(fd, F_ADD_SEALS, F_SEAL_FUTURE_WRITE));
+	p = sys_mmap(fd, 0, PAGE);
+	EXPECT_EQ(NULL, p);
+	EXPECT_EQ(E_PERM, sys_errno());
+	close(fd);
+}
+
+TEST(memfd_seals_balanced_after_many_mappings)
+{
+	int fd = memfd_create("neoos", MFD_ALLOW_SEALING);
+	char *maps[32];
+
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, ftruncate(fd, PAGE));
+	for (int round = 0; round < 3; round++) {
+		for (int i = 0; i < 32; i++) {
+			maps[i] = sys_mmap(fd, 0, PAGE);
+			ASSERT_NE(NULL, maps[i]);
+		}
+		/* A fork doubles the writable VMAs; its exit removes them. */
+		if (fork() == 0)
+			_exit(0);
+		wait(NULL);
+		EXPECT_EQ(-1, fcntl(fd, F_ADD_SEALS, F_SEAL_WRITE));
+		for (int i = 0; i < 32; i++)
+			ASSERT_EQ(E_OK, sys_munmap(maps[i], PAGE));
+	}
+	EXPECT_EQ(0, fcntl(fd, F_ADD_SEALS, F_SEAL_WRITE));
+	close(fd);
+}
+
+TEST_HARNESS_MAIN

@@ -1,0 +1,360 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * sys_mmap() as the NeoOS page describes it, on ext4 (the runner's disk,
+ * the working directory) and on tmpfs.
+ */
+#include <sys/eventfd.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+
+#include <syscalls.h>
+
+#include "common.h"
+#include "kselftest_harness.h"
+
+#define FILE_SIZE	(16 * PAGE)
+
+FIXTURE(file) {
+	char path[256];
+};
+
+FIXTURE_VARIANT(file) {
+	const char *dir;
+};
+
+FIXTURE_VARIANT_ADD(file, ext4) {
+	.dir = ".",
+};
+
+FIXTURE_VARIANT_ADD(file, tmpfs) {
+	.dir = "/dev/shm",
+};
+
+FIXTURE_SETUP(file)
+{
+	snprintf(self->path, sizeof(self->path), "%s/mmap_test.%d",
+		 variant->dir, getpid());
+	ASSERT_EQ(0, make_pattern_file(self->path, FILE_SIZE));
+}
+
+FIXTURE_TEARDOWN(file)
+{
+	unlink(self->path);
+}
+
+TEST_F(file, rdwr_reads_file_and_stores_reach_it)
+{
+	int fd = sys_open(self->path, O_RDWR);
+	unsigned char *p;
+
+	ASSERT_LE(0, fd);
+	p = sys_mmap(fd, 0, FILE_SIZE);
+	ASSERT_NE(NULL, p) TH_LOG("E %d", sys_errno());
+	for (int i = 0; i < FILE_SIZE; i += 97)
+		ASSERT_EQ(pattern_byte(i), p[i]);
+	p[10] = 'X';
+	p[FILE_SIZE - 1] = 'Y';
+	/* Seen by read(2) before any unmap: the same page cache. */
+	EXPECT_EQ('X', file_byte(self->path, 10));
+	EXPECT_EQ('Y', file_byte(self->path, FILE_SIZE - 1));
+	EXPECT_EQ(E_OK, sys_munmap(p, FILE_SIZE));
+	EXPECT_EQ('X', file_byte(self->path, 10));
+	EXPECT_EQ(E_OK, sys_close(fd));
+}
+
+TEST_F(file, write_2_sees_mapping)
+{
+	int fd = sys_open(self->path, O_RDWR);
+	char *p;
+
+	ASSERT_LE(0, fd);
+	p = sys_mmap(fd, PAGE, PAGE);
+	ASSERT_NE(NULL, p);
+	ASSERT_EQ(1, pwrite(fd, "Q", 1, PAGE + 5));
+	EXPECT_EQ('Q', p[5]);
+	EXPECT_EQ(E_OK, sys_munmap(p, PAGE));
+	sys_close(fd);
+}
+
+static void store_first(void *p)
+{
+	touch_write(p);
+}
+
+TEST_F(file, rdonly_store_segv)
+{
+	int fd = sys_open(self->path, O_RDONLY);
+	char *p;
+
+	ASSERT_LE(0, fd);
+	p = sys_mmap(fd, 0, PAGE);
+	ASSERT_NE(NULL, p);
+	EXPECT_EQ(pattern_byte(0), (unsigned char)p[0]);
+	EXPECT_EQ(SIGSEGV, child_signal(store_first, p));
+	/* Nor can it be made writable. */
+	EXPECT_EQ(-1, mprotect(p, PAGE, PROT_READ | PROT_WRITE));
+	EXPECT_EQ(EACCES, errno);
+	EXPECT_EQ(pattern_byte(0), file_byte(self->path, 0));
+	EXPECT_EQ(E_OK, sys_munmap(p, PAGE));
+	sys_close(fd);
+}
+
+TEST_F(file, wronly_eperm)
+{
+	int fd = sys_open(self->path, O_WRONLY);
+
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(NULL, sys_mmap(fd, 0, PAGE));
+	EXPECT_EQ(E_PERM, sys_errno());
+	sys_close(fd);
+}
+
+TEST_F(file, bad_offsets_and_sizes_einval)
+{
+	int fd = sys_open(self->path, O_RDWR);
+	struct {
+		int offset, size;
+	} bad[] = {
+		{ 0, 0 }, { 0, -1 }, { -1, PAGE }, { -PAGE, PAGE },
+		{ 0, FILE_SIZE + 1 }, { 1, FILE_SIZE }, { FILE_SIZE, 1 },
+		{ FILE_SIZE - PAGE, 2 * PAGE }, { 0x7fffffff, 0x7fffffff },
+		{ 0x7fffffff, 1 }, { 1, 0x7fffffff }, { 0, -0x7fffffff - 1 },
+		{ -0x7fffffff - 1, PAGE },
+	};
+
+	ASSERT_LE(0, fd);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		EXPECT_EQ(NULL, sys_mmap(fd, bad[i].offset, bad[i].size))
+			TH_LOG("offset %d size %d", bad[i].offset, bad[i].size);
+		EXPECT_EQ(E_INVAL, sys_errno());
+	}
+	/* The whole file and its last byte are fine. */
+	char *p = sys_mmap(fd, FILE_SIZE - 1, 1);
+
+	ASSERT_NE(NULL, p);
+	EXPECT_EQ(pattern_byte(FILE_SIZE - 1), (unsigned char)*p);
+	EXPECT_EQ(E_OK, sys_munmap(p, 1));
+	sys_close(fd);
+}
+
+TEST_F(file, unaligned_offset_points_at_byte)
+{
+	int fd = sys_open(self->path, O_RDWR);
+	int offsets[] = { 1, 100, PAGE - 1, PAGE + 3, 3 * PAGE + 2048 };
+
+	ASSERT_LE(0, fd);
+	for (size_t i = 0; i < sizeof(offsets) / sizeof(offsets[0]); i++) {
+		int off = offsets[i], size = PAGE + 10;
+		unsigned char *p = sys_mmap(fd, off, size);
+
+		ASSERT_NE(NULL, p) TH_LOG("offset %d", off);
+		EXPECT_EQ((uintptr_t)off % PAGE, (uintptr_t)p % PAGE);
+		EXPECT_EQ(pattern_byte(off), p[0]);
+		EXPECT_EQ(pattern_byte(off + size - 1), p[size - 1]);
+		p[1] = 'U';
+		EXPECT_EQ('U', file_byte(self->path, off + 1));
+		/* Only the exact pointer unmaps it. */
+		EXPECT_EQ(E_INVAL, sys_munmap(p - off % PAGE, size));
+		EXPECT_EQ(E_OK, sys_munmap(p, size));
+	}
+	sys_close(fd);
+}
+
+TEST_F(file, closing_fd_keeps_mapping)
+{
+	int fd = sys_open(self->path, O_RDWR);
+	char *p;
+
+	ASSERT_LE(0, fd);
+	p = sys_mmap(fd, 0, PAGE);
+	ASSERT_NE(NULL, p);
+	ASSERT_EQ(E_OK, sys_close(fd));
+	p[7] = 'C';
+	EXPECT_EQ('C', file_byte(self->path, 7));
+	EXPECT_EQ(E_OK, sys_munmap(p, PAGE));
+	EXPECT_EQ('C', file_byte(self->path, 7));
+}
+
+TEST_F(file, truncate_then_access_sigbus)
+{
+	int fd = sys_open(self->path, O_RDWR);
+	char *p;
+
+	ASSERT_LE(0, fd);
+	p = sys_mmap(fd, 0, FILE_SIZE);
+	ASSERT_NE(NULL, p);
+	touch_read(p + 5 * PAGE);
+	ASSERT_EQ(0, ftruncate(fd, PAGE));
+	EXPECT_EQ(0, child_signal(touch_read, p));
+	EXPECT_EQ(SIGBUS, child_signal(touch_read, p + 5 * PAGE));
+	EXPECT_EQ(SIGBUS, child_signal(touch_write, p + 2 * PAGE));
+	EXPECT_EQ(E_OK, sys_munmap(p, FILE_SIZE));
+	sys_close(fd);
+}
+
+TEST_F(file, two_processes_share_through_mappings)
+{
+	int fd = sys_open(self->path, O_RDWR);
+	volatile char *p;
+	int status;
+	pid_t pid;
+
+	ASSERT_LE(0, fd);
+	p = sys_mmap(fd, 0, PAGE);
+	ASSERT_NE(NULL, p);
+	p[0] = 0;
+	pid = fork();
+	if (pid == 0) {
+		/* A separate mapping in the child, made after fork. */
+		int cfd = sys_open(self->path, O_RDWR);
+		volatile char *q = sys_mmap(cfd, 0, PAGE);
+
+		if (!q)
+			_exit(2);
+		while (q[0] != 'P')
+			;
+		q[1] = 'C';
+		_exit(sys_munmap((void *)q, PAGE) == E_OK ? 0 : 3);
+	}
+	ASSERT_LT(0, pid);
+	p[0] = 'P';
+	for (int i = 0; i < 100000 && p[1] != 'C'; i++)
+		usleep(100);
+	EXPECT_EQ('C', p[1]);
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	EXPECT_EQ(E_OK, sys_munmap((void *)p, PAGE));
+	sys_close(fd);
+}
+
+TEST_F(file, child_exit_without_munmap_keeps_writes)
+{
+	int status;
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		int fd = sys_open(self->path, O_RDWR);
+		char *p = sys_mmap(fd, 0, FILE_SIZE);
+
+		if (!p)
+			_exit(2);
+		p[3 * PAGE + 1] = 'E';
+		_exit(0);
+	}
+	ASSERT_LT(0, pid);
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	EXPECT_EQ('E', file_byte(self->path, 3 * PAGE + 1));
+}
+
+TEST_F(file, fork_child_inherits_and_unmaps)
+{
+	int fd = sys_open(self->path, O_RDWR);
+	char *p;
+	int status;
+	pid_t pid;
+
+	ASSERT_LE(0, fd);
+	p = sys_mmap(fd, 0, PAGE);
+	ASSERT_NE(NULL, p);
+	pid = fork();
+	if (pid == 0) {
+		p[20] = 'K';
+		if (sys_munmap(p, PAGE) != E_OK)
+			_exit(3);
+		/* Gone in the child only. */
+		_exit(sys_munmap(p, PAGE) == E_INVAL ? 0 : 4);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	EXPECT_EQ('K', p[20]);
+	EXPECT_EQ(E_OK, sys_munmap(p, PAGE));
+	sys_close(fd);
+}
+
+TEST_F(file, ten_thousand_mappings)
+{
+	enum { N = 10000 };
+	int fd = sys_open(self->path, O_RDWR);
+	char **maps = calloc(N, sizeof(*maps));
+
+	ASSERT_LE(0, fd);
+	ASSERT_NE(NULL, maps);
+	for (int i = 0; i < N; i++) {
+		maps[i] = sys_mmap(fd, (i % 16) * PAGE, PAGE);
+		ASSERT_NE(NULL, maps[i]) TH_LOG("map %d: E %d", i, sys_errno());
+	}
+	for (int i = 0; i < N; i++)
+		ASSERT_EQ(pattern_byte((i % 16) * PAGE), (unsigned char)maps[i][0]);
+	maps[N - 1][1] = 'Z';
+	EXPECT_EQ('Z', maps[15][1]);
+	for (int i = 0; i < N; i++)
+		ASSERT_EQ(E_OK, sys_munmap(maps[i], PAGE));
+	free(maps);
+	sys_close(fd);
+}
+
+TEST_F(file, enomem_when_address_space_exhausted)
+{
+	int fd = sys_open(self->path, O_RDWR);
+	struct rlimit old, lim;
+	pid_t pid;
+	int status;
+
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, getrlimit(RLIMIT_AS, &old));
+	pid = fork();
+	if (pid == 0) {
+		void *p;
+
+		/* Only what is mapped now, plus less than one page. */
+		lim.rlim_cur = lim.rlim_max = 64 << 20;
+		if (setrlimit(RLIMIT_AS, &lim))
+			_exit(2);
+		/* Fill the address space, then ask for more. */
+		while (mmap(NULL, 1 << 20, PROT_NONE,
+			    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0) != MAP_FAILED)
+			;
+		while (mmap(NULL, PAGE, PROT_NONE,
+			    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0) != MAP_FAILED)
+			;
+		p = sys_mmap(fd, 0, PAGE);
+		_exit(!p && sys_errno() == E_NOMEM ? 0 : 3);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		TH_LOG("child status %#x", status);
+	sys_close(fd);
+}
+
+TEST(bad_fds_einval)
+{
+	int pipefd[2], sv[2], efd, dfd, pfd, dev;
+	int fds[8], n = 0;
+
+	ASSERT_EQ(0, pipe(pipefd));
+	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM, 0, sv));
+	efd = eventfd(0, 0);
+	dfd = open(".", O_RDONLY | O_DIRECTORY);
+	pfd = open("/proc/self/exe", O_PATH);
+	dev = open("/dev/neoos", O_RDWR);
+	ASSERT_LE(0, efd);
+	ASSERT_LE(0, dfd);
+	ASSERT_LE(0, pfd);
+	ASSERT_LE(0, dev);
+	fds[n++] = pipefd[0];
+	fds[n++] = sv[0];
+	fds[n++] = efd;
+	fds[n++] = dfd;
+	fds[n++] = pfd;
+	fds[n++] = dev;
+	fds[n++] = 1000;	/* not open */
+	fds[n++] = -1;
+	for (int i = 0; i < n; i++) {
+		EXPECT_EQ(NULL, sys_mmap(fds[i], 0, PAGE)) TH_LOG("fd #%d", i);
+		EXPECT_EQ(E_INVAL, sys_errno()) TH_LOG("fd #%d", i);
+	}
+}
+
+TEST_HARNESS_MAIN
