@@ -56,8 +56,8 @@ check:
 
 run:
 	tools/neoos-vm setup
-	$(MAKE) user
-	tools/neoos-vm run -- neoos-demo
+	$(MAKE) -s --no-print-directory user
+	tools/neoos-vm run --put tools/neoos-demo -- ./neoos-demo
 
 install: lib tools
 	$(MAKE) -C libneoos install DESTDIR=$(DESTDIR) PREFIX=$(PREFIX) LIBDIR=$(LIBDIR) INCLUDEDIR=$(INCLUDEDIR) MANDIR=$(MANDIR)

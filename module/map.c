@@ -1,14 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * NEOOS_IOC_MAP: check a request against the target file, then let the core
- * build the VMA through vm_mmap() on /dev/neoos and turn it into a mapping
- * of the target in neoos_dev_mmap().
- *
- * vm_mmap() computes the VMA's VM_MAY* flags and runs its checks against
- * /dev/neoos, not against the target, so every check do_mmap() would make
- * on the target is made here instead: read access, write access for shared
- * writable mappings, append-only, immutable and swap files, noexec mounts
- * and memfd write seals.
+ * NEOOS_IOC_MAP: check a request against the target file (check.c), then
+ * let the core build the VMA through vm_mmap() on /dev/neoos and turn it
+ * into a mapping of the target in neoos_dev_mmap().
  */
 
 #include <linux/atomic.h>
@@ -16,8 +10,6 @@
 #include <linux/fs.h>
 #include <linux/mm.h>
 #include <linux/mman.h>
-#include <linux/mount.h>
-#include <linux/overflow.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
@@ -48,81 +40,6 @@ static int neoos_map_check_args(const struct neoos_map *args)
 	if (args->fd < 0)
 		return -EBADF;
 	return 0;
-}
-
-/* Like path_noexec(), which is not exported. */
-static bool neoos_path_noexec(const struct path *path)
-{
-	return (path->mnt->mnt_flags & MNT_NOEXEC) ||
-	       (path->mnt->mnt_sb->s_iflags & SB_I_NOEXEC);
-}
-
-static u32 neoos_prot_from_fd(const struct file *file)
-{
-	u32 prot = NEOOS_PROT_READ;
-
-	if (file->f_mode & FMODE_WRITE)
-		prot |= NEOOS_PROT_WRITE;
-	return prot;
-}
-
-/*
- * What do_mmap() checks on a file, made on the target.  @prot is the final
- * protection; @shared tells MAP_SHARED from MAP_PRIVATE.
- */
-static int neoos_map_check_access(struct file *file, u32 prot, bool shared)
-{
-	struct inode *inode = file_inode(file);
-
-	if (!(file->f_mode & FMODE_READ))
-		return -EACCES;
-	if (shared && (prot & NEOOS_PROT_WRITE)) {
-		if (!(file->f_mode & FMODE_WRITE))
-			return -EACCES;
-		if (IS_SWAPFILE(inode))
-			return -ETXTBSY;
-		if (IS_IMMUTABLE(inode))
-			return -EPERM;
-	}
-	/* An append-only file may not be written behind its end's back. */
-	if (shared && IS_APPEND(inode) && (file->f_mode & FMODE_WRITE))
-		return -EACCES;
-	if ((prot & NEOOS_PROT_EXEC) && neoos_path_noexec(&file->f_path))
-		return -EPERM;
-	return 0;
-}
-
-/* The byte range must lie inside the file as it is now. */
-static int neoos_map_check_range(struct file *file, u64 offset, u64 length)
-{
-	u64 end;
-
-	if (check_add_overflow(offset, length, &end) || end > LLONG_MAX)
-		return -EOVERFLOW;
-	if (end > i_size_read(file_inode(file)))
-		return -EINVAL;
-	return 0;
-}
-
-static int neoos_map_check_file(struct file *file, struct neoos_map *args)
-{
-	bool shared = args->flags & NEOOS_MAP_SHARED;
-	int ret;
-
-	/* Regular files only: not /dev/neoos, pipes, sockets or directories. */
-	if (!S_ISREG(file_inode(file)->i_mode))
-		return -EINVAL;
-	if (!file->f_op->mmap)
-		return -ENODEV;
-	if (args->flags & NEOOS_MAP_PROT_FROM_FD) {
-		if (!(file->f_mode & FMODE_READ))
-			return -EACCES;
-		args->prot = neoos_prot_from_fd(file);
-	}
-	ret = neoos_map_check_access(file, args->prot, shared);
-	if (ret)
-		return ret;
-	return neoos_map_check_range(file, args->offset, args->length);
 }
 
 static struct neoos_mapping *neoos_mapping_alloc(struct file *file,
@@ -162,13 +79,6 @@ static unsigned long neoos_mmap_prot(u32 prot)
 	       ((prot & NEOOS_PROT_EXEC) ? PROT_EXEC : 0);
 }
 
-/* Will the VMA be shared and writable, now or after mprotect()? */
-static bool neoos_map_shared_maywrite(const struct neoos_mapping *map)
-{
-	return (map->flags & NEOOS_MAP_SHARED) &&
-	       (map->file->f_mode & FMODE_WRITE);
-}
-
 /*
  * Build the VMA.  vm_mmap() calls neoos_dev_mmap() in this task, which
  * finds @map through @nf.
@@ -184,7 +94,7 @@ static unsigned long neoos_mapping_install(struct neoos_file *nf,
 					   struct neoos_mapping *map, u64 hint)
 {
 	struct address_space *mapping = map->file->f_mapping;
-	bool writable = neoos_map_shared_maywrite(map);
+	bool writable = neoos_shared_maywrite(map->file, map->flags);
 	unsigned long flags, addr;
 	int ret;
 
@@ -228,7 +138,7 @@ long neoos_ioctl_map(struct neoos_file *nf, struct file *dev_file,
 	file = fget(args.fd);
 	if (!file)
 		return -EBADF;
-	ret = neoos_map_check_file(file, &args);
+	ret = neoos_check_target(file, &args);
 	if (!ret) {
 		map = neoos_mapping_alloc(file, dev_file, &args);
 		if (IS_ERR(map))
@@ -276,7 +186,7 @@ int neoos_dev_mmap(struct file *dev_file, struct vm_area_struct *vma)
 	 * The VM_MAY* flags were computed for /dev/neoos: recompute them for
 	 * the target before its ->mmap sees them, as do_mmap() would have.
 	 */
-	if (!(file->f_mode & FMODE_WRITE))
+	if ((map->flags & NEOOS_MAP_SHARED) && !neoos_shared_maywrite(map->file, map->flags))
 		neoos_vma_flags_clear(vma, VM_MAYWRITE | VM_SHARED);
 	if (neoos_path_noexec(&file->f_path))
 		neoos_vma_flags_clear(vma, VM_MAYEXEC);

@@ -13,6 +13,7 @@
 #include <linux/refcount.h>
 #include <linux/types.h>
 
+struct neoos_map;
 struct neoos_mapping;
 
 /**
@@ -83,6 +84,11 @@ struct neoos_stats {
 };
 
 extern struct neoos_stats neoos_stats;
+
+/* check.c */
+int neoos_check_target(struct file *file, struct neoos_map *args);
+bool neoos_shared_maywrite(struct file *file, u32 flags);
+bool neoos_path_noexec(const struct path *path);
 
 /* map.c */
 long neoos_ioctl_map(struct neoos_file *nf, struct file *dev_file,

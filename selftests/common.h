@@ -113,6 +113,24 @@ static inline int module_refcnt(void)
 	return n;
 }
 
+/* How many VMAs of this process overlap [@p, @p + @len). */
+static inline int vmas_in(const void *p, size_t len)
+{
+	unsigned long start, end, lo = (unsigned long)p, hi = lo + len;
+	char line[512];
+	int n = 0;
+	FILE *f = fopen("/proc/self/maps", "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "%lx-%lx", &start, &end) == 2 &&
+		    start < hi && end > lo)
+			n++;
+	fclose(f);
+	return n;
+}
+
 static inline void drop_caches(void)
 {
 	int fd = open("/proc/sys/vm/drop_caches", O_WRONLY);

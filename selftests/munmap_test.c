@@ -98,6 +98,7 @@ TEST_F(map, partial_munmap_2_refused)
 	EXPECT_EQ(EINVAL, errno);
 	EXPECT_EQ(-1, munmap(self->p + FILE_SIZE - PAGE, PAGE));
 	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(1, vmas_in(self->p, FILE_SIZE));
 	EXPECT_TRUE(mapping_intact(self->path, self->p));
 	EXPECT_EQ(E_OK, sys_munmap(self->p, FILE_SIZE));
 }
@@ -108,22 +109,35 @@ TEST_F(map, partial_mprotect_and_mlock_refused)
 	EXPECT_EQ(EINVAL, errno);
 	EXPECT_EQ(-1, mprotect(self->p + PAGE, PAGE, PROT_NONE));
 	EXPECT_EQ(EINVAL, errno);
-	EXPECT_NE(0, mlock(self->p + PAGE, PAGE));
+	/*
+	 * mlock() leaves VM_SPECIAL mappings alone, as for device mappings:
+	 * it succeeds without locking, and so without splitting.
+	 */
+	mlock(self->p + PAGE, PAGE);
+	EXPECT_EQ(1, vmas_in(self->p, FILE_SIZE));
+	EXPECT_EQ(-1, madvise(self->p + PAGE, PAGE, MADV_DONTFORK));
+	EXPECT_EQ(1, vmas_in(self->p, FILE_SIZE));
 	EXPECT_TRUE(mapping_intact(self->path, self->p));
 	EXPECT_EQ(E_OK, sys_munmap(self->p, FILE_SIZE));
 }
 
 TEST_F(map, mremap_refused)
 {
+	void *dst = mmap(NULL, FILE_SIZE, PROT_NONE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	void *q;
 
+	ASSERT_NE(MAP_FAILED, dst);
 	q = mremap(self->p, FILE_SIZE, 2 * FILE_SIZE, MREMAP_MAYMOVE);
 	EXPECT_EQ(MAP_FAILED, q);
 	q = mremap(self->p, FILE_SIZE, PAGE, 0);
 	EXPECT_EQ(MAP_FAILED, q);
+	/* A move is refused after the fact: the pages go back. */
+	self->p[3] = 'M';
 	q = mremap(self->p, FILE_SIZE, FILE_SIZE, MREMAP_MAYMOVE | MREMAP_FIXED,
-		   self->p + 64 * FILE_SIZE);
+		   dst);
 	EXPECT_EQ(MAP_FAILED, q);
+	EXPECT_EQ('M', self->p[3]);
 	EXPECT_TRUE(mapping_intact(self->path, self->p));
 	EXPECT_EQ(E_OK, sys_munmap(self->p, FILE_SIZE));
 }
