@@ -48,8 +48,14 @@ $(KSFT_DIR)/lib.mk:
 
 ksft: $(KSFT_DIR)/lib.mk
 
-selftests: lib ksft
-	$(MAKE) -C selftests KSFT_DIR=$(KSFT_DIR)
+# A staged "make install", so that tests build NeoOS programs the way
+# users do: against the installed headers, through pkg-config.
+STAGE := $(CURDIR)/.cache/stage
+stage: lib
+	$(MAKE) -s -C libneoos install DESTDIR=$(STAGE) PREFIX=/usr
+
+selftests: lib ksft stage
+	$(MAKE) -C selftests KSFT_DIR=$(KSFT_DIR) STAGE=$(STAGE)
 
 check:
 	tools/neoos-vm check
@@ -67,10 +73,15 @@ install: lib tools
 			$(if $(DESTDIR),INSTALL_MOD_PATH=$(DESTDIR) DEPMOD=true) modules_install; \
 	fi
 
+uninstall:
+	$(MAKE) -C libneoos uninstall DESTDIR=$(DESTDIR) PREFIX=$(PREFIX) LIBDIR=$(LIBDIR) INCLUDEDIR=$(INCLUDEDIR) MANDIR=$(MANDIR)
+	$(MAKE) -C tools uninstall DESTDIR=$(DESTDIR) PREFIX=$(PREFIX) BINDIR=$(BINDIR) MANDIR=$(MANDIR)
+
 clean:
+	rm -rf .cache/stage
 	-$(if $(KDIR),$(MAKE) -C $(KDIR) M=$(CURDIR) clean)
 	$(MAKE) -C libneoos clean
 	$(MAKE) -C tools clean
 	-$(MAKE) -C selftests KSFT_DIR=$(KSFT_DIR) clean
 
-.PHONY: all module user lib tools ksft selftests check run install clean
+.PHONY: all module user lib tools ksft stage selftests check run install uninstall clean
