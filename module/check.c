@@ -108,6 +108,10 @@ int neoos_check_target(struct file *file, struct neoos_map *args)
 	bool shared = args->flags & NEOOS_MAP_SHARED;
 	int ret;
 
+	/* Anonymous memory is the caller's own: only noexec can matter. */
+	if (args->flags & NEOOS_MAP_ANONYMOUS)
+		return neoos_map_check_access(file, args->prot, shared);
+
 	/* Regular files only: not /dev/neoos, pipes, sockets or directories. */
 	if (!S_ISREG(file_inode(file)->i_mode))
 		return -EINVAL;

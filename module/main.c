@@ -30,10 +30,18 @@
  *    after every /dev/neoos descriptor is closed, because the VMAs point
  *    at code and data of this module.
  *
- * Mappings are found from an address, never from a table: the MAP ioctl
- * works on current->mm and UNMAP looks the address up in current->mm, so
- * no ioctl can reach another process's mappings, whichever /dev/neoos
- * descriptor it is issued on.
+ * Mappings are found through VMAs, never from a table (lookup.c): MAP
+ * works on current->mm, and UNMAP, READ and WRITE look their address or
+ * id up in current->mm, so they cannot reach another process's mappings,
+ * whichever /dev/neoos descriptor they are issued on.  Ids come from one
+ * module-wide counter, so they are unique within every process; fork
+ * copies them with the mappings.  INFO and LIST may look at another
+ * process, read-only and with ptrace-like permission (query.c).
+ *
+ * Locking: neoos_file.map_lock (a mutex) is taken before mm->mmap_lock.
+ * neoos_mapping is immutable once installed except for its refcount; the
+ * counters are atomic.  VMA callbacks run under the core's mmap_lock and
+ * take no neoos lock.
  */
 
 #include <linux/fs.h>
@@ -45,7 +53,7 @@
 #include "neoos.h"
 #include <linux/neoos.h>
 
-struct neoos_stats neoos_stats;
+struct neoos_counters neoos_counters;
 
 static int neoos_dev_open(struct inode *inode, struct file *file)
 {
@@ -80,6 +88,20 @@ static long neoos_ioctl_version(void __user *argp)
 	return 0;
 }
 
+static long neoos_ioctl_stats(void __user *argp)
+{
+	struct neoos_stats st = {
+		.live_mappings = atomic_long_read(&neoos_counters.mappings),
+		.live_vmas = atomic_long_read(&neoos_counters.vmas),
+		.maps = atomic64_read(&neoos_counters.maps),
+		.unmaps = atomic64_read(&neoos_counters.unmaps),
+	};
+
+	if (copy_to_user(argp, &st, sizeof(st)))
+		return -EFAULT;
+	return 0;
+}
+
 static long neoos_dev_ioctl(struct file *file, unsigned int cmd,
 			    unsigned long parm)
 {
@@ -93,6 +115,16 @@ static long neoos_dev_ioctl(struct file *file, unsigned int cmd,
 		return neoos_ioctl_map(nf, file, argp);
 	case NEOOS_IOC_UNMAP:
 		return neoos_ioctl_unmap(argp);
+	case NEOOS_IOC_INFO:
+		return neoos_ioctl_info(argp);
+	case NEOOS_IOC_READ:
+		return neoos_ioctl_rw(argp, false);
+	case NEOOS_IOC_WRITE:
+		return neoos_ioctl_rw(argp, true);
+	case NEOOS_IOC_LIST:
+		return neoos_ioctl_list(argp);
+	case NEOOS_IOC_STATS:
+		return neoos_ioctl_stats(argp);
 	default:
 		return -ENOIOCTLCMD;
 	}

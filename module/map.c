@@ -11,6 +11,7 @@
 #include <linux/mm.h>
 #include <linux/mman.h>
 #include <linux/sched.h>
+#include <linux/shmem_fs.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
@@ -37,9 +38,29 @@ static int neoos_map_check_args(const struct neoos_map *args)
 	}
 	if (!args->length || offset_in_page(args->addr))
 		return -EINVAL;
-	if (args->fd < 0)
+	if (args->flags & NEOOS_MAP_ANONYMOUS) {
+		if (args->fd != -1 || args->offset ||
+		    (args->flags & NEOOS_MAP_PROT_FROM_FD))
+			return -EINVAL;
+	} else if (args->fd < 0) {
 		return -EBADF;
+	}
 	return 0;
+}
+
+/*
+ * The file to map: the caller's fd, or for anonymous memory a new unlinked
+ * shmem file, as MAP_SHARED | MAP_ANONYMOUS gets from shmem_zero_setup().
+ */
+static struct file *neoos_map_target(const struct neoos_map *args)
+{
+	struct file *file;
+
+	if (args->flags & NEOOS_MAP_ANONYMOUS)
+		return shmem_file_setup("neoos-anon", args->length, 0);
+	/* fget() refuses O_PATH descriptors, which cannot be mapped. */
+	file = fget(args->fd);
+	return file ?: ERR_PTR(-EBADF);
 }
 
 static struct neoos_mapping *neoos_mapping_alloc(struct file *file,
@@ -67,8 +88,9 @@ static struct neoos_mapping *neoos_mapping_alloc(struct file *file,
 	map->length = args->length;
 	map->vma_len = vma_len;
 	map->prot = args->prot;
-	map->flags = args->flags & (NEOOS_MAP_SHARED | NEOOS_MAP_PRIVATE);
-	atomic_long_inc(&neoos_stats.mappings);
+	map->flags = args->flags & (NEOOS_MAP_SHARED | NEOOS_MAP_PRIVATE |
+				    NEOOS_MAP_ANONYMOUS);
+	atomic_long_inc(&neoos_counters.mappings);
 	return map;
 }
 
@@ -134,10 +156,9 @@ long neoos_ioctl_map(struct neoos_file *nf, struct file *dev_file,
 	if (ret)
 		return ret;
 
-	/* fget() refuses O_PATH descriptors, which cannot be mapped. */
-	file = fget(args.fd);
-	if (!file)
-		return -EBADF;
+	file = neoos_map_target(&args);
+	if (IS_ERR(file))
+		return PTR_ERR(file);
 	ret = neoos_check_target(file, &args);
 	if (!ret) {
 		map = neoos_mapping_alloc(file, dev_file, &args);
@@ -154,6 +175,7 @@ long neoos_ioctl_map(struct neoos_file *nf, struct file *dev_file,
 		return (long)addr;
 	}
 
+	atomic64_inc(&neoos_counters.maps);
 	args.addr = addr + map->page_off;
 	args.id = map->id;
 	vma_len = map->vma_len;

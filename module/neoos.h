@@ -29,7 +29,7 @@ struct neoos_mapping;
  *	@map_lock and read only by @pending_task itself
  */
 struct neoos_file {
-	struct mutex map_lock;
+	struct mutex map_lock;		/* see above */
 	struct task_struct *pending_task;
 	struct neoos_mapping *pending;
 };
@@ -58,7 +58,7 @@ struct neoos_file {
  *	vm_start + @page_off
  * @vma_len: length of the page-aligned VMA around the user range
  * @prot: NEOOS_PROT_* at map time
- * @flags: NEOOS_MAP_SHARED or NEOOS_MAP_PRIVATE
+ * @flags: NEOOS_MAP_SHARED or NEOOS_MAP_PRIVATE, and NEOOS_MAP_ANONYMOUS
  * @rcu: frees the mapping after concurrent lockless VMA users are gone
  */
 struct neoos_mapping {
@@ -77,13 +77,23 @@ struct neoos_mapping {
 	struct rcu_head rcu;
 };
 
-/* Live-object counters, for leak checks. */
-struct neoos_stats {
+/**
+ * struct neoos_counters - module-wide counters, for leak checks and stats
+ * @mappings: live struct neoos_mapping objects
+ * @vmas: live VMAs of those mappings
+ * @maps: successful NEOOS_IOC_MAP calls since load
+ * @unmaps: successful NEOOS_IOC_UNMAP calls since load
+ *
+ * Atomic; no lock.
+ */
+struct neoos_counters {
 	atomic_long_t mappings;
 	atomic_long_t vmas;
+	atomic64_t maps;
+	atomic64_t unmaps;
 };
 
-extern struct neoos_stats neoos_stats;
+extern struct neoos_counters neoos_counters;
 
 /* check.c */
 int neoos_check_target(struct file *file, struct neoos_map *args);
@@ -100,7 +110,21 @@ struct neoos_mapping *neoos_vma_mapping(struct vm_area_struct *vma);
 int neoos_vma_adopt(struct neoos_mapping *map, struct vm_area_struct *vma);
 void neoos_mapping_put(struct neoos_mapping *map);
 
+/* lookup.c */
+struct vm_area_struct *neoos_find_exact(struct mm_struct *mm, u64 addr,
+					u64 length);
+struct vm_area_struct *neoos_find_addr(struct mm_struct *mm, u64 addr);
+struct vm_area_struct *neoos_find_id(struct mm_struct *mm, u64 id);
+u32 neoos_vma_prot(struct vm_area_struct *vma);
+
 /* unmap.c */
 long neoos_ioctl_unmap(void __user *argp);
+
+/* query.c */
+long neoos_ioctl_info(void __user *argp);
+long neoos_ioctl_list(void __user *argp);
+
+/* rw.c */
+long neoos_ioctl_rw(void __user *argp, bool write);
 
 #endif /* _NEOOS_H */

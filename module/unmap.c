@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * NEOOS_IOC_UNMAP: NeoOS's sys_munmap.  Only the exact range a MAP
- * returned, in the calling process, is accepted.  Dirty pages of a shared
+ * returned, or its id, in the calling process, is accepted.  Dirty pages of a shared
  * writable mapping are written to the file and waited for before the
  * mapping goes; a writeback error is reported once, through the target
  * file's errseq cursor, exactly as fsync(2) on that file would report it.
@@ -38,21 +38,13 @@ struct neoos_unmap_target {
 	loff_t end;
 };
 
-static struct neoos_mapping *neoos_find_exact(struct mm_struct *mm,
-					      u64 addr, u64 length)
+/* The VMA UNMAP names: by id, or by its exact range. */
+static struct vm_area_struct *neoos_unmap_find(struct mm_struct *mm,
+					       const struct neoos_unmap *args)
 {
-	struct neoos_mapping *map;
-	struct vm_area_struct *vma;
-
-	mmap_assert_locked(mm);
-	if (addr > TASK_SIZE)
-		return NULL;
-	vma = vma_lookup(mm, addr & PAGE_MASK);
-	map = neoos_vma_mapping(vma);
-	if (!map || vma->vm_start + map->page_off != addr ||
-	    map->length != length)
-		return NULL;
-	return map;
+	if (args->flags & NEOOS_UNMAP_BY_ID)
+		return neoos_find_id(mm, args->id);
+	return neoos_find_exact(mm, args->addr, args->length);
 }
 
 static int neoos_unmap_lookup(struct mm_struct *mm,
@@ -64,12 +56,12 @@ static int neoos_unmap_lookup(struct mm_struct *mm,
 
 	if (mmap_read_lock_killable(mm))
 		return -EINTR;
-	map = neoos_find_exact(mm, args->addr, args->length);
-	if (!map) {
+	vma = neoos_unmap_find(mm, args);
+	if (!vma) {
 		mmap_read_unlock(mm);
 		return -EINVAL;
 	}
-	vma = vma_lookup(mm, args->addr & PAGE_MASK);
+	map = neoos_vma_mapping(vma);
 	t->map = map;
 	t->id = map->id;
 	t->start = vma->vm_start;
@@ -93,12 +85,13 @@ static bool neoos_unmap_still_there(struct mm_struct *mm,
 				    const struct neoos_unmap *args,
 				    const struct neoos_unmap_target *t)
 {
-	struct neoos_mapping *map;
+	struct vm_area_struct *vma;
 	bool same;
 
 	mmap_read_lock(mm);
-	map = neoos_find_exact(mm, args->addr, args->length);
-	same = map == t->map && map->id == t->id;
+	vma = neoos_unmap_find(mm, args);
+	same = vma && neoos_vma_mapping(vma) == t->map &&
+	       t->map->id == t->id && vma->vm_start == t->start;
 	mmap_read_unlock(mm);
 	return same;
 }
@@ -112,7 +105,10 @@ long neoos_ioctl_unmap(void __user *argp)
 
 	if (copy_from_user(&args, argp, sizeof(args)))
 		return -EFAULT;
-	if (args.flags || args.pad || !args.length)
+	if ((args.flags & ~NEOOS_UNMAP_BY_ID) || args.pad)
+		return -EINVAL;
+	if (args.flags & NEOOS_UNMAP_BY_ID ? args.addr || args.length :
+					     args.id || !args.length)
 		return -EINVAL;
 
 	ret = neoos_unmap_lookup(mm, &args, &t);
@@ -127,5 +123,8 @@ long neoos_ioctl_unmap(void __user *argp)
 	if (!neoos_unmap_still_there(mm, &args, &t))
 		return -EINVAL;
 	ret = vm_munmap(t.start, t.len);
-	return ret ? ret : err;
+	if (ret)
+		return ret;
+	atomic64_inc(&neoos_counters.unmaps);
+	return err;
 }

@@ -22,6 +22,7 @@
  *   EACCES, EPERM, ETXTBSY  access refused               -> E_PERM
  *   EIO     I/O or writeback error                       -> E_IO
  *   EFAULT  bad user pointer                             -> E_INVAL
+ *   ESRCH   no such process                              -> E_INVAL
  */
 #ifndef _UAPI_LINUX_NEOOS_H
 #define _UAPI_LINUX_NEOOS_H
@@ -52,16 +53,18 @@ struct neoos_version {
 #define NEOOS_PROT_ALL		(NEOOS_PROT_READ | NEOOS_PROT_WRITE | \
 				 NEOOS_PROT_EXEC)
 
-/* Mapping type: exactly one of SHARED and PRIVATE. */
+/* Mapping type: exactly one of SHARED and PRIVATE (copy-on-write). */
 #define NEOOS_MAP_SHARED	0x1
 #define NEOOS_MAP_PRIVATE	0x2
 /*
- * NeoOS sys_mmap semantics: ignore @prot and derive it from the fd's access
- * mode (O_RDONLY: read-only, O_RDWR: read-write, O_WRONLY: -EACCES).
+ * NeoOS sys_mmap semantics: prot must be 0 and is derived from the fd's
+ * access mode (O_RDONLY: read-only, O_RDWR: read-write, O_WRONLY: -EACCES).
  */
 #define NEOOS_MAP_PROT_FROM_FD	0x4
+/* Zero-filled memory, no file: fd must be -1 and offset 0. */
+#define NEOOS_MAP_ANONYMOUS	0x8
 #define NEOOS_MAP_FLAGS		(NEOOS_MAP_SHARED | NEOOS_MAP_PRIVATE | \
-				 NEOOS_MAP_PROT_FROM_FD)
+				 NEOOS_MAP_PROT_FROM_FD | NEOOS_MAP_ANONYMOUS)
 
 /**
  * struct neoos_map - argument of NEOOS_IOC_MAP
@@ -86,22 +89,122 @@ struct neoos_map {
 	__u64 id;
 };
 
+/* NEOOS_IOC_UNMAP: find the mapping by @id instead of @addr and @length. */
+#define NEOOS_UNMAP_BY_ID	0x1
+
 /**
  * struct neoos_unmap - argument of NEOOS_IOC_UNMAP
- * @addr: exactly the address NEOOS_IOC_MAP returned
- * @length: exactly the length it was given
- * @flags: zero
+ * @addr: exactly the address NEOOS_IOC_MAP returned (0 with BY_ID)
+ * @length: exactly the length it was given (0 with BY_ID)
+ * @id: with NEOOS_UNMAP_BY_ID, the mapping's id; else 0
+ * @flags: 0 or NEOOS_UNMAP_BY_ID
  * @pad: zero
  *
  * Writes the mapping's dirty pages to the file and waits for them, then
  * removes the mapping; a writeback error is reported as -EIO once, and the
- * mapping is removed all the same (like close(2)).
+ * mapping is removed all the same (like close(2)).  Only mappings of the
+ * calling process can be named.
  */
 struct neoos_unmap {
 	__u64 addr;
 	__u64 length;
+	__u64 id;
 	__u32 flags;
 	__u32 pad;
+};
+
+/* NEOOS_IOC_INFO queries: exactly one. */
+#define NEOOS_INFO_BY_ID	0x1
+#define NEOOS_INFO_BY_ADDR	0x2
+
+/**
+ * struct neoos_info - argument of NEOOS_IOC_INFO
+ * @query: in: NEOOS_INFO_BY_ID or NEOOS_INFO_BY_ADDR
+ * @pid: in: 0 for the calling process, else a process id; another
+ *	process's mappings need the same credentials and a dumpable
+ *	process, or CAP_SYS_ADMIN (-EPERM otherwise, -ESRCH if none)
+ * @id: in with BY_ID; out: the mapping's id
+ * @addr: in with BY_ADDR: any address inside the mapping; out: the
+ *	address of its first byte
+ * @length: out: its length in bytes
+ * @offset: out: the file offset of its first byte (0 if anonymous)
+ * @path: in: a buffer for the file's path, or 0
+ * @path_size: in: size of @path's buffer; the path is NUL-terminated and
+ *	truncated to fit
+ * @path_len: out: length of the whole path, without the NUL
+ * @prot: out: NEOOS_PROT_* now in force (mprotect() changes it)
+ * @map_flags: out: NEOOS_MAP_SHARED or NEOOS_MAP_PRIVATE, and
+ *	NEOOS_MAP_ANONYMOUS
+ * @owner_pid: out: the process the mapping belongs to
+ * @pad: zero
+ */
+struct neoos_info {
+	__u32 query;
+	__s32 pid;
+	__u64 id;
+	__u64 addr;
+	__u64 length;
+	__u64 offset;
+	__u64 path;
+	__u32 path_size;
+	__u32 path_len;
+	__u32 prot;
+	__u32 map_flags;
+	__s32 owner_pid;
+	__u32 pad;
+};
+
+/**
+ * struct neoos_rw - argument of NEOOS_IOC_READ and NEOOS_IOC_WRITE
+ * @id: a mapping of the calling process
+ * @offset: byte offset in the mapping
+ * @length: bytes to copy; @offset + @length must not pass its end
+ * @buf: the caller's buffer
+ * @flags: zero
+ * @pad: zero
+ *
+ * Copies between the mapping and @buf through the mapping itself: the
+ * page cache for shared mappings, copy-on-write for private ones.  The
+ * mapping's protection applies: reading needs NEOOS_PROT_READ, writing
+ * NEOOS_PROT_WRITE (-EACCES otherwise).  A range the file no longer
+ * backs (truncated) is -EIO.
+ */
+struct neoos_rw {
+	__u64 id;
+	__u64 offset;
+	__u64 length;
+	__u64 buf;
+	__u32 flags;
+	__u32 pad;
+};
+
+/**
+ * struct neoos_list - argument of NEOOS_IOC_LIST
+ * @pid: 0 for the calling process, else a process id (as for INFO)
+ * @count: in: room in @ids; out: the number of mappings, which may be
+ *	more than was room for
+ * @ids: an array of __u64 receiving the mappings' ids, or 0
+ */
+struct neoos_list {
+	__s32 pid;
+	__u32 count;
+	__u64 ids;
+};
+
+/**
+ * struct neoos_stats - answer of NEOOS_IOC_STATS: module-wide counters
+ * @live_mappings: mappings that exist (fork shares one between processes)
+ * @live_vmas: VMAs of those mappings, across all processes
+ * @maps: successful NEOOS_IOC_MAP calls since the module was loaded
+ * @unmaps: successful NEOOS_IOC_UNMAP calls since then
+ * @pad: zero
+ */
+struct neoos_stats {
+	__u64 live_mappings;
+	__u64 live_vmas;
+	__u64 maps;
+	__u64 unmaps;
+	__u64 pad[4];
 };
 
 #define NEOOS_IOC_MAGIC		0xE4
@@ -109,5 +212,10 @@ struct neoos_unmap {
 #define NEOOS_IOC_VERSION	_IOR(NEOOS_IOC_MAGIC, 0x00, struct neoos_version)
 #define NEOOS_IOC_MAP		_IOWR(NEOOS_IOC_MAGIC, 0x01, struct neoos_map)
 #define NEOOS_IOC_UNMAP		_IOW(NEOOS_IOC_MAGIC, 0x02, struct neoos_unmap)
+#define NEOOS_IOC_INFO		_IOWR(NEOOS_IOC_MAGIC, 0x03, struct neoos_info)
+#define NEOOS_IOC_READ		_IOW(NEOOS_IOC_MAGIC, 0x04, struct neoos_rw)
+#define NEOOS_IOC_WRITE		_IOW(NEOOS_IOC_MAGIC, 0x05, struct neoos_rw)
+#define NEOOS_IOC_LIST		_IOWR(NEOOS_IOC_MAGIC, 0x06, struct neoos_list)
+#define NEOOS_IOC_STATS		_IOR(NEOOS_IOC_MAGIC, 0x07, struct neoos_stats)
 
 #endif /* _UAPI_LINUX_NEOOS_H */

@@ -1,0 +1,135 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The extended mapping calls: sys_mmap_ex(), sys_munmap_id(), sys_msync()
+ * and sys_mprotect().  msync and mprotect are Linux's own system calls on
+ * the whole neoos VMA, which the kernel allows (only partial ones are
+ * refused) and checks against what the file's descriptor permits.
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "include/neoos.h"
+#include "internal.h"
+
+__neoos_public void *sys_mmap_ex(void *hint, uint64_t length, int prot,
+				 int flags, int fd, uint64_t offset,
+				 uint64_t *id)
+{
+	struct neoos_map m = {
+		.fd = fd,
+		.prot = (uint32_t)prot,
+		.flags = (uint32_t)flags,
+		.offset = offset,
+		.length = length,
+		.addr = (uintptr_t)hint,
+	};
+	int dev;
+
+	if (prot < 0 || flags < 0) {
+		__neoos_set_error(E_INVAL);
+		return NULL;
+	}
+	dev = __neoos_device();
+	if (dev < 0)
+		return NULL;
+	if (ioctl(dev, NEOOS_IOC_MAP, &m) < 0) {
+		__neoos_fail();
+		return NULL;
+	}
+	if (id)
+		*id = m.id;
+	return (void *)(uintptr_t)m.addr;
+}
+
+__neoos_public int sys_munmap_id(uint64_t id)
+{
+	struct neoos_unmap u = { .id = id, .flags = NEOOS_UNMAP_BY_ID };
+	int dev = __neoos_device();
+
+	if (dev < 0)
+		return dev;
+	if (ioctl(dev, NEOOS_IOC_UNMAP, &u) < 0)
+		return __neoos_fail();
+	return E_OK;
+}
+
+/* The page-aligned VMA of mapping @id: [*start, *start + *len). */
+static int neoos_vma_of(uint64_t id, uintptr_t *start, uint64_t *len,
+			uint64_t *user_off)
+{
+	struct neoos_info info = { .query = NEOOS_INFO_BY_ID, .id = id };
+	long page = sysconf(_SC_PAGESIZE);
+	int dev = __neoos_device();
+
+	if (dev < 0)
+		return dev;
+	if (ioctl(dev, NEOOS_IOC_INFO, &info) < 0)
+		return __neoos_fail();
+	*start = (uintptr_t)info.addr & ~(uintptr_t)(page - 1);
+	*user_off = info.addr - *start;
+	*len = (*user_off + info.length + page - 1) & ~(uint64_t)(page - 1);
+	return 0;
+}
+
+static int neoos_mman_prot(int prot)
+{
+	return ((prot & NEOOS_PROT_READ) ? PROT_READ : 0) |
+	       ((prot & NEOOS_PROT_WRITE) ? PROT_WRITE : 0) |
+	       ((prot & NEOOS_PROT_EXEC) ? PROT_EXEC : 0);
+}
+
+__neoos_public int sys_mprotect(uint64_t id, int prot)
+{
+	uint64_t len, off;
+	uintptr_t start;
+	int ret;
+
+	if (prot & ~NEOOS_PROT_ALL)
+		return __neoos_set_error(E_INVAL);
+	ret = neoos_vma_of(id, &start, &len, &off);
+	if (ret)
+		return ret;
+	if (mprotect((void *)start, len, neoos_mman_prot(prot)))
+		return __neoos_fail();
+	return E_OK;
+}
+
+static int neoos_msync_flags(int flags)
+{
+	int sync = flags & (NEOOS_MS_SYNC | NEOOS_MS_ASYNC);
+
+	if ((flags & ~(NEOOS_MS_SYNC | NEOOS_MS_ASYNC | NEOOS_MS_INVALIDATE)) ||
+	    (sync != NEOOS_MS_SYNC && sync != NEOOS_MS_ASYNC))
+		return -1;
+	return ((flags & NEOOS_MS_SYNC) ? MS_SYNC : MS_ASYNC) |
+	       ((flags & NEOOS_MS_INVALIDATE) ? MS_INVALIDATE : 0);
+}
+
+__neoos_public int sys_msync(uint64_t id, uint64_t offset, uint64_t length,
+			     int flags)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	int ms = neoos_msync_flags(flags);
+	uint64_t len, off, first, last;
+	uintptr_t start;
+	int ret;
+
+	if (ms < 0)
+		return __neoos_set_error(E_INVAL);
+	ret = neoos_vma_of(id, &start, &len, &off);
+	if (ret)
+		return ret;
+	if (!length)
+		length = len - off - offset;
+	/* The pages covering [offset, offset + length) of the user range. */
+	if (offset > len - off || length > len - off - offset)
+		return __neoos_set_error(E_INVAL);
+	first = (off + offset) & ~(uint64_t)(page - 1);
+	last = (off + offset + length + page - 1) & ~(uint64_t)(page - 1);
+	if (msync((void *)(start + first), last - first, ms))
+		return __neoos_fail();
+	return E_OK;
+}

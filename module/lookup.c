@@ -1,0 +1,89 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Finding neoos mappings.  There is no table: a mapping is found through
+ * the VMAs of one mm, under that mm's mmap_lock, so a lookup can only
+ * ever see the mappings of the process whose mm it was given.
+ */
+
+#include <linux/mm.h>
+#include <linux/mmap_lock.h>
+
+#include "neoos.h"
+#include <linux/neoos.h>
+
+/**
+ * neoos_find_exact - the VMA of the mapping at exactly [@addr, +@length)
+ * @mm: the mm to search; its mmap_lock is held
+ * @addr: the address NEOOS_IOC_MAP returned
+ * @length: the length it was given
+ *
+ * Return: the VMA, or NULL if no neoos mapping has exactly that range.
+ */
+struct vm_area_struct *neoos_find_exact(struct mm_struct *mm, u64 addr,
+					u64 length)
+{
+	struct neoos_mapping *map;
+	struct vm_area_struct *vma;
+
+	mmap_assert_locked(mm);
+	if (addr >= TASK_SIZE)
+		return NULL;
+	vma = vma_lookup(mm, addr & PAGE_MASK);
+	map = neoos_vma_mapping(vma);
+	if (!map || vma->vm_start + map->page_off != addr ||
+	    map->length != length)
+		return NULL;
+	return vma;
+}
+
+/**
+ * neoos_find_addr - the VMA of the neoos mapping containing @addr
+ * @mm: the mm to search; its mmap_lock is held
+ * @addr: any address of the mapping's VMA
+ *
+ * Return: the VMA, or NULL.
+ */
+struct vm_area_struct *neoos_find_addr(struct mm_struct *mm, u64 addr)
+{
+	struct vm_area_struct *vma;
+
+	mmap_assert_locked(mm);
+	if (addr >= TASK_SIZE)
+		return NULL;
+	vma = vma_lookup(mm, addr);
+	return neoos_vma_mapping(vma) ? vma : NULL;
+}
+
+/**
+ * neoos_find_id - the VMA of mapping @id in @mm
+ * @mm: the mm to search; its mmap_lock is held
+ * @id: a mapping id
+ *
+ * Ids are unique among the mappings of one mm (fork copies them along
+ * with the mappings), so the first match is the only one.
+ *
+ * Return: the VMA, or NULL.
+ */
+struct vm_area_struct *neoos_find_id(struct mm_struct *mm, u64 id)
+{
+	struct vm_area_struct *vma;
+	struct vma_iterator vmi;
+
+	mmap_assert_locked(mm);
+	vma_iter_init(&vmi, mm, 0);
+	for_each_vma(vmi, vma) {
+		struct neoos_mapping *map = neoos_vma_mapping(vma);
+
+		if (map && map->id == id)
+			return vma;
+	}
+	return NULL;
+}
+
+/* The NEOOS_PROT_* a VMA allows now. */
+u32 neoos_vma_prot(struct vm_area_struct *vma)
+{
+	return ((vma->vm_flags & VM_READ) ? NEOOS_PROT_READ : 0) |
+	       ((vma->vm_flags & VM_WRITE) ? NEOOS_PROT_WRITE : 0) |
+	       ((vma->vm_flags & VM_EXEC) ? NEOOS_PROT_EXEC : 0);
+}

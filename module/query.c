@@ -1,0 +1,247 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * NEOOS_IOC_INFO and NEOOS_IOC_LIST: what neoos mappings a process has.
+ *
+ * A process may always look at its own mappings.  Another process's need
+ * what /proc/PID/maps would need from a ptracer that is not privileged:
+ * the same uid and gid in every slot and a dumpable process (so setuid
+ * programs stay private) - or CAP_SYS_ADMIN, as MmapManager's MmapStats
+ * needs SystemInfo.  This is an ioctl rather than a procfs or debugfs file
+ * because a module cannot add files under /proc/PID, debugfs is often not
+ * mounted, and libneoos already speaks to /dev/neoos; "neoosctl maps PID"
+ * prints the result as pmap(1) does.
+ */
+
+#include <linux/cred.h>
+#include <linux/dcache.h>
+#include <linux/mm.h>
+#include <linux/mmap_lock.h>
+#include <linux/pid.h>
+#include <linux/sched/coredump.h>
+#include <linux/sched/mm.h>
+#include <linux/sched/task.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+
+#include "neoos.h"
+#include <linux/neoos.h>
+
+/* Upper bound of NEOOS_IOC_LIST's buffer, beyond any vm.max_map_count. */
+#define NEOOS_LIST_MAX	(1024 * 1024)
+
+static bool neoos_same_creds(const struct cred *c, const struct cred *t)
+{
+	return uid_eq(c->uid, t->euid) && uid_eq(c->uid, t->suid) &&
+	       uid_eq(c->uid, t->uid) && gid_eq(c->gid, t->egid) &&
+	       gid_eq(c->gid, t->sgid) && gid_eq(c->gid, t->gid);
+}
+
+static bool neoos_may_inspect(struct task_struct *task, struct mm_struct *mm)
+{
+	bool same;
+
+	rcu_read_lock();
+	same = neoos_same_creds(current_cred(), __task_cred(task));
+	rcu_read_unlock();
+	if (same && get_dumpable(mm) == SUID_DUMP_USER)
+		return true;
+	return capable(CAP_SYS_ADMIN);
+}
+
+/*
+ * The mm of process @pid (0: the caller's), with a reference the caller
+ * drops with mmput(); its tgid as the caller sees it in *@owner.
+ */
+static struct mm_struct *neoos_get_mm(pid_t pid, pid_t *owner)
+{
+	struct task_struct *task;
+	struct mm_struct *mm;
+
+	if (!pid) {
+		mmget(current->mm);
+		*owner = task_tgid_vnr(current);
+		return current->mm;
+	}
+	if (pid < 0)
+		return ERR_PTR(-EINVAL);
+
+	rcu_read_lock();
+	task = get_pid_task(find_vpid(pid), PIDTYPE_PID);
+	rcu_read_unlock();
+	if (!task)
+		return ERR_PTR(-ESRCH);
+	mm = get_task_mm(task);
+	if (!mm) {
+		put_task_struct(task);
+		return ERR_PTR(-ESRCH);
+	}
+	if (!neoos_may_inspect(task, mm)) {
+		mmput(mm);
+		put_task_struct(task);
+		return ERR_PTR(-EPERM);
+	}
+	*owner = task_tgid_vnr(task);
+	put_task_struct(task);
+	return mm;
+}
+
+/* Fill @info from @vma; @path_buf (PATH_MAX bytes) receives the path. */
+static void neoos_fill_info(struct neoos_info *info, struct vm_area_struct *vma,
+			    char *path_buf, const char **path)
+{
+	struct neoos_mapping *map = neoos_vma_mapping(vma);
+
+	info->id = map->id;
+	info->addr = vma->vm_start + map->page_off;
+	info->length = map->length;
+	info->offset = (map->flags & NEOOS_MAP_ANONYMOUS) ? 0 : map->offset;
+	info->prot = neoos_vma_prot(vma);
+	info->map_flags = map->flags;
+	*path = "";
+	if (path_buf && !(map->flags & NEOOS_MAP_ANONYMOUS)) {
+		char *p = d_path(&vma->vm_file->f_path, path_buf, PATH_MAX);
+
+		if (!IS_ERR(p))
+			*path = p;
+	}
+}
+
+static int neoos_copy_path(struct neoos_info *info, const char *path)
+{
+	size_t len = strlen(path), n;
+
+	info->path_len = len;
+	if (!info->path || !info->path_size)
+		return 0;
+	n = min_t(size_t, len, info->path_size - 1);
+	if (copy_to_user(u64_to_user_ptr(info->path), path, n) ||
+	    put_user('\0', (char __user *)u64_to_user_ptr(info->path) + n))
+		return -EFAULT;
+	return 0;
+}
+
+static int neoos_info_check(const struct neoos_info *info)
+{
+	if (info->pad || (info->query != NEOOS_INFO_BY_ID &&
+			  info->query != NEOOS_INFO_BY_ADDR))
+		return -EINVAL;
+	if (info->path && !info->path_size)
+		return -EINVAL;
+	return 0;
+}
+
+long neoos_ioctl_info(void __user *argp)
+{
+	struct vm_area_struct *vma;
+	struct neoos_info info;
+	const char *path = "";
+	char *path_buf = NULL;
+	struct mm_struct *mm;
+	pid_t owner;
+	int ret;
+
+	if (copy_from_user(&info, argp, sizeof(info)))
+		return -EFAULT;
+	ret = neoos_info_check(&info);
+	if (ret)
+		return ret;
+	if (info.path) {
+		path_buf = kmalloc(PATH_MAX, GFP_KERNEL);
+		if (!path_buf)
+			return -ENOMEM;
+	}
+	mm = neoos_get_mm(info.pid, &owner);
+	if (IS_ERR(mm)) {
+		ret = PTR_ERR(mm);
+		goto out_free;
+	}
+
+	ret = mmap_read_lock_killable(mm);
+	if (ret)
+		goto out_mmput;
+	if (info.query == NEOOS_INFO_BY_ID)
+		vma = neoos_find_id(mm, info.id);
+	else
+		vma = neoos_find_addr(mm, info.addr);
+	if (vma)
+		neoos_fill_info(&info, vma, path_buf, &path);
+	else
+		ret = -EINVAL;
+	info.owner_pid = owner;
+	/* The path lives in path_buf, which outlives the lock. */
+	mmap_read_unlock(mm);
+
+	if (!ret)
+		ret = neoos_copy_path(&info, path);
+	if (!ret && copy_to_user(argp, &info, sizeof(info)))
+		ret = -EFAULT;
+out_mmput:
+	mmput(mm);
+out_free:
+	kfree(path_buf);
+	return ret;
+}
+
+/* Collect up to @max ids of @mm's mappings into @ids; return how many. */
+static u32 neoos_collect_ids(struct mm_struct *mm, u64 *ids, u32 max)
+{
+	struct vm_area_struct *vma;
+	struct vma_iterator vmi;
+	u32 n = 0;
+
+	mmap_assert_locked(mm);
+	vma_iter_init(&vmi, mm, 0);
+	for_each_vma(vmi, vma) {
+		struct neoos_mapping *map = neoos_vma_mapping(vma);
+
+		if (!map)
+			continue;
+		if (n < max)
+			ids[n] = map->id;
+		n++;
+	}
+	return n;
+}
+
+long neoos_ioctl_list(void __user *argp)
+{
+	struct neoos_list args;
+	struct mm_struct *mm;
+	u64 *ids = NULL;
+	u32 max = 0, n;
+	pid_t owner;
+	int ret;
+
+	if (copy_from_user(&args, argp, sizeof(args)))
+		return -EFAULT;
+	if (args.ids) {
+		if (args.count > NEOOS_LIST_MAX)
+			return -EINVAL;
+		max = args.count;
+		ids = kvmalloc_array(max, sizeof(*ids), GFP_KERNEL);
+		if (!ids && max)
+			return -ENOMEM;
+	}
+	mm = neoos_get_mm(args.pid, &owner);
+	if (IS_ERR(mm)) {
+		ret = PTR_ERR(mm);
+		goto out_free;
+	}
+	ret = mmap_read_lock_killable(mm);
+	if (ret)
+		goto out_mmput;
+	n = neoos_collect_ids(mm, ids, max);
+	mmap_read_unlock(mm);
+
+	if (max && copy_to_user(u64_to_user_ptr(args.ids), ids,
+				min(n, max) * sizeof(*ids)))
+		ret = -EFAULT;
+	args.count = n;
+	if (!ret && copy_to_user(argp, &args, sizeof(args)))
+		ret = -EFAULT;
+out_mmput:
+	mmput(mm);
+out_free:
+	kvfree(ids);
+	return ret;
+}

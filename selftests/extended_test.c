@@ -1,0 +1,430 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The mapping model beyond NeoOS's two calls (libneoos's <neoos.h>):
+ * protection, private copy-on-write and anonymous mappings, hints, 64-bit
+ * offsets, msync, mprotect, and mapping ids.
+ */
+#include <sys/mman.h>
+#include <sys/mount.h>
+
+#include <neoos.h>
+
+#include "common.h"
+#include "kselftest_harness.h"
+
+#define FILE_SIZE	(8 * PAGE)
+
+FIXTURE(ext) {
+	char path[64];
+	int rw, ro;
+};
+
+FIXTURE_SETUP(ext)
+{
+	snprintf(self->path, sizeof(self->path), "extended_test.%d", getpid());
+	ASSERT_EQ(0, make_pattern_file(self->path, FILE_SIZE));
+	self->rw = open(self->path, O_RDWR);
+	self->ro = open(self->path, O_RDONLY);
+	ASSERT_LE(0, self->rw);
+	ASSERT_LE(0, self->ro);
+}
+
+FIXTURE_TEARDOWN(ext)
+{
+	close(self->rw);
+	close(self->ro);
+	unlink(self->path);
+}
+
+TEST_F(ext, prot_none_and_read_only)
+{
+	uint64_t id;
+	char *p = sys_mmap_ex(NULL, PAGE, NEOOS_PROT_NONE, NEOOS_MAP_SHARED,
+			      self->rw, 0, &id);
+
+	ASSERT_NE(NULL, p);
+	EXPECT_EQ(SIGSEGV, child_signal(touch_read, p));
+	ASSERT_EQ(E_OK, sys_mprotect(id, NEOOS_PROT_READ));
+	EXPECT_EQ(pattern_byte(0), (unsigned char)p[0]);
+	EXPECT_EQ(SIGSEGV, child_signal(touch_write, p));
+	ASSERT_EQ(E_OK, sys_mprotect(id, NEOOS_PROT_READ | NEOOS_PROT_WRITE));
+	p[0] = 'w';
+	EXPECT_EQ('w', file_byte(self->path, 0));
+	EXPECT_EQ(E_OK, sys_munmap_id(id));
+}
+
+TEST_F(ext, write_needs_writable_fd)
+{
+	uint64_t id;
+	char *p;
+
+	EXPECT_EQ(NULL, sys_mmap_ex(NULL, PAGE, NEOOS_PROT_READ | NEOOS_PROT_WRITE,
+				    NEOOS_MAP_SHARED, self->ro, 0, NULL));
+	EXPECT_EQ(E_PERM, sys_errno());
+	p = sys_mmap_ex(NULL, PAGE, NEOOS_PROT_READ, NEOOS_MAP_SHARED,
+			self->ro, 0, &id);
+	ASSERT_NE(NULL, p);
+	EXPECT_EQ(E_PERM, sys_mprotect(id, NEOOS_PROT_READ | NEOOS_PROT_WRITE));
+	EXPECT_EQ(-1, mprotect(p, PAGE, PROT_READ | PROT_WRITE));
+	EXPECT_EQ(E_OK, sys_munmap_id(id));
+}
+
+TEST_F(ext, private_is_copy_on_write)
+{
+	uint64_t id;
+	char *shared = sys_mmap(self->rw, 0, PAGE);
+	char *priv = sys_mmap_ex(NULL, PAGE, NEOOS_PROT_READ | NEOOS_PROT_WRITE,
+				 NEOOS_MAP_PRIVATE, self->ro, 0, &id);
+
+	ASSERT_NE(NULL, shared);
+	ASSERT_NE(NULL, priv);
+	/* Before the first store, the private mapping sees the file. */
+	shared[1] = 'S';
+	EXPECT_EQ('S', priv[1]);
+	priv[1] = 'P';
+	priv[2] = 'Q';
+	EXPECT_EQ('S', shared[1]);
+	EXPECT_EQ('S', file_byte(self->path, 1));
+	EXPECT_EQ(pattern_byte(2), file_byte(self->path, 2));
+	/* After it, the page is the mapping's own. */
+	shared[3] = 'T';
+	EXPECT_EQ(pattern_byte(3), (unsigned char)priv[3]);
+	EXPECT_EQ(E_OK, sys_munmap_id(id));
+	EXPECT_EQ(E_OK, sys_munmap(shared, PAGE));
+	EXPECT_EQ('S', file_byte(self->path, 1));
+}
+
+TEST(anonymous_shared_with_child_private_not)
+{
+	uint64_t sid, pid_;
+	volatile char *s = sys_mmap_ex(NULL, 3 * PAGE,
+				       NEOOS_PROT_READ | NEOOS_PROT_WRITE,
+				       NEOOS_MAP_SHARED | NEOOS_MAP_ANONYMOUS,
+				       -1, 0, &sid);
+	volatile char *p = sys_mmap_ex(NULL, 3 * PAGE,
+				       NEOOS_PROT_READ | NEOOS_PROT_WRITE,
+				       NEOOS_MAP_PRIVATE | NEOOS_MAP_ANONYMOUS,
+				       -1, 0, &pid_);
+	int status;
+	pid_t child;
+
+	ASSERT_NE(NULL, s);
+	ASSERT_NE(NULL, p);
+	for (int i = 0; i < 3 * PAGE; i += 512) {
+		ASSERT_EQ(0, s[i]);
+		ASSERT_EQ(0, p[i]);
+	}
+	child = fork();
+	if (child == 0) {
+		s[PAGE] = 'c';
+		p[PAGE] = 'c';
+		_exit(0);
+	}
+	ASSERT_EQ(child, waitpid(child, &status, 0));
+	EXPECT_EQ('c', s[PAGE]);
+	EXPECT_EQ(0, p[PAGE]);
+	/* Anonymous mappings take no fd and no offset. */
+	EXPECT_EQ(NULL, sys_mmap_ex(NULL, PAGE, NEOOS_PROT_READ,
+				    NEOOS_MAP_SHARED | NEOOS_MAP_ANONYMOUS,
+				    3, 0, NULL));
+	EXPECT_EQ(E_INVAL, sys_errno());
+	EXPECT_EQ(NULL, sys_mmap_ex(NULL, PAGE, NEOOS_PROT_READ,
+				    NEOOS_MAP_SHARED | NEOOS_MAP_ANONYMOUS,
+				    -1, PAGE, NULL));
+	EXPECT_EQ(E_OK, sys_munmap_id(sid));
+	EXPECT_EQ(E_OK, sys_munmap_id(pid_));
+}
+
+TEST_F(ext, hint_is_used_when_free)
+{
+	char *want = mmap(NULL, 4 * PAGE, PROT_NONE,
+			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	char *p;
+
+	ASSERT_NE(MAP_FAILED, want);
+	ASSERT_EQ(0, munmap(want, 4 * PAGE));
+	p = sys_mmap_ex(want + PAGE, PAGE, NEOOS_PROT_READ, NEOOS_MAP_SHARED,
+			self->ro, 0, NULL);
+	EXPECT_EQ(want + PAGE, p);
+	EXPECT_EQ(E_OK, sys_munmap(p, PAGE));
+	/* An unaligned hint is refused. */
+	EXPECT_EQ(NULL, sys_mmap_ex(want + 1, PAGE, NEOOS_PROT_READ,
+				    NEOOS_MAP_SHARED, self->ro, 0, NULL));
+	EXPECT_EQ(E_INVAL, sys_errno());
+}
+
+TEST(offsets_beyond_4g)
+{
+	const uint64_t off = (5ULL << 30) + 123;
+	int fd = open("extended_big", O_RDWR | O_CREAT | O_TRUNC, 0644);
+	uint64_t id;
+	char *p;
+
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, ftruncate(fd, (6ULL << 30)));
+	ASSERT_EQ(2, pwrite(fd, "BG", 2, off));
+	p = sys_mmap_ex(NULL, 2 * PAGE, NEOOS_PROT_READ | NEOOS_PROT_WRITE,
+			NEOOS_MAP_SHARED, fd, off, &id);
+	ASSERT_NE(NULL, p) TH_LOG("E %d", sys_errno());
+	EXPECT_EQ('B', p[0]);
+	EXPECT_EQ('G', p[1]);
+	p[2] = '!';
+	EXPECT_EQ(E_OK, sys_munmap_id(id));
+	char c = 0;
+
+	EXPECT_EQ(1, pread(fd, &c, 1, off + 2));
+	EXPECT_EQ('!', c);
+	/* A 6 GiB mapping costs nothing until touched. */
+	p = sys_mmap_ex(NULL, 6ULL << 30, NEOOS_PROT_READ, NEOOS_MAP_SHARED,
+			fd, 0, &id);
+	ASSERT_NE(NULL, p);
+	EXPECT_EQ('B', p[off]);
+	EXPECT_EQ(E_OK, sys_munmap_id(id));
+	close(fd);
+	unlink("extended_big");
+}
+
+TEST_F(ext, msync_sync_reaches_device)
+{
+	static char buf[PAGE] __attribute__((aligned(PAGE)));
+	uint64_t id;
+	char *p = sys_mmap_ex(NULL, FILE_SIZE, NEOOS_PROT_READ | NEOOS_PROT_WRITE,
+			      NEOOS_MAP_SHARED, self->rw, 0, &id);
+
+	ASSERT_NE(NULL, p);
+	memset(p + 3 * PAGE, 'Y', PAGE);
+	EXPECT_EQ(E_OK, sys_msync(id, 3 * PAGE, PAGE, NEOOS_MS_SYNC));
+	ASSERT_EQ(0, disk_bytes(self->path, 3 * PAGE, buf, PAGE));
+	EXPECT_EQ('Y', buf[0]);
+	EXPECT_EQ('Y', buf[PAGE - 1]);
+	EXPECT_EQ(E_OK, sys_msync(id, 0, 0, NEOOS_MS_ASYNC));
+	EXPECT_EQ(E_OK, sys_msync(id, 0, 0, NEOOS_MS_SYNC | NEOOS_MS_INVALIDATE));
+	EXPECT_EQ(E_INVAL, sys_msync(id, 0, 0, NEOOS_MS_SYNC | NEOOS_MS_ASYNC));
+	EXPECT_EQ(E_INVAL, sys_msync(id, 0, 0, 0));
+	EXPECT_EQ(E_INVAL, sys_msync(id, 0, 0, 0x100 | NEOOS_MS_SYNC));
+	EXPECT_EQ(E_INVAL, sys_msync(id, FILE_SIZE, 1, NEOOS_MS_SYNC));
+	EXPECT_EQ(E_INVAL, sys_msync(id + 1000000, 0, 0, NEOOS_MS_SYNC));
+	EXPECT_EQ(E_OK, sys_munmap_id(id));
+}
+
+TEST_F(ext, noexec_mount_refuses_exec)
+{
+	char path[64];
+	uint64_t id;
+	int fd;
+	char *p;
+
+	if (geteuid())
+		SKIP(return, "mounting a noexec tmpfs needs root");
+	mkdir("noexec", 0755);
+	ASSERT_EQ(0, mount("tmpfs", "noexec", "tmpfs", MS_NOEXEC, NULL));
+	snprintf(path, sizeof(path), "noexec/f");
+	ASSERT_EQ(0, make_pattern_file(path, PAGE));
+	fd = open(path, O_RDWR);
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(NULL, sys_mmap_ex(NULL, PAGE, NEOOS_PROT_READ | NEOOS_PROT_EXEC,
+				    NEOOS_MAP_PRIVATE, fd, 0, NULL));
+	EXPECT_EQ(E_PERM, sys_errno());
+	p = sys_mmap_ex(NULL, PAGE, NEOOS_PROT_READ, NEOOS_MAP_PRIVATE, fd, 0, &id);
+	ASSERT_NE(NULL, p);
+	EXPECT_EQ(E_PERM, sys_mprotect(id, NEOOS_PROT_READ | NEOOS_PROT_EXEC));
+	EXPECT_EQ(E_OK, sys_munmap_id(id));
+	close(fd);
+	/* The same file elsewhere may be mapped executable. */
+	p = sys_mmap_ex(NULL, PAGE, NEOOS_PROT_READ | NEOOS_PROT_EXEC,
+			NEOOS_MAP_PRIVATE, self->ro, 0, &id);
+	EXPECT_NE(NULL, p);
+	EXPECT_EQ(E_OK, sys_munmap_id(id));
+	umount("noexec");
+	rmdir("noexec");
+}
+
+TEST_F(ext, ids_info_and_list)
+{
+	struct neoos_mapping_info info;
+	uint64_t ids[8], a, b;
+	char *pa, *pb;
+	int n;
+
+	pa = sys_mmap_ex(NULL, 100, NEOOS_PROT_READ, NEOOS_MAP_SHARED,
+			 self->ro, PAGE + 7, &a);
+	pb = sys_mmap_ex(NULL, PAGE, NEOOS_PROT_READ | NEOOS_PROT_WRITE,
+			 NEOOS_MAP_PRIVATE, self->rw, 0, &b);
+	ASSERT_NE(NULL, pa);
+	ASSERT_NE(NULL, pb);
+	EXPECT_NE(a, b);
+
+	ASSERT_EQ(E_OK, sys_mmap_info(a, &info));
+	EXPECT_EQ(a, info.id);
+	EXPECT_EQ(pa, info.addr);
+	EXPECT_EQ(100, info.length);
+	EXPECT_EQ(PAGE + 7, info.offset);
+	EXPECT_EQ(NEOOS_PROT_READ, info.prot);
+	EXPECT_EQ(NEOOS_MAP_SHARED, info.flags);
+	EXPECT_EQ(getpid(), info.owner_pid);
+	EXPECT_NE(NULL, strstr(info.path, self->path)) TH_LOG("%s", info.path);
+	EXPECT_EQ('/', info.path[0]);
+
+	ASSERT_EQ(E_OK, sys_mmap_info_addr(pb + 5, &info));
+	EXPECT_EQ(b, info.id);
+	EXPECT_EQ(NEOOS_MAP_PRIVATE, info.flags);
+	EXPECT_EQ(E_INVAL, sys_mmap_info_addr(&info, &info));
+
+	n = sys_mmap_list(0, ids, 8);
+	ASSERT_EQ(2, n);
+	EXPECT_TRUE((ids[0] == a && ids[1] == b) || (ids[0] == b && ids[1] == a));
+	EXPECT_EQ(2, sys_mmap_list(0, NULL, 0));
+	EXPECT_EQ(2, sys_mmap_list(0, ids, 1));
+
+	EXPECT_EQ(E_OK, sys_munmap_id(a));
+	EXPECT_EQ(E_INVAL, sys_munmap_id(a));
+	EXPECT_EQ(E_INVAL, sys_mmap_info(a, &info));
+	EXPECT_EQ(1, sys_mmap_list(0, ids, 8));
+	EXPECT_EQ(E_OK, sys_munmap_id(b));
+	EXPECT_EQ(0, sys_mmap_list(0, ids, 8));
+}
+
+TEST_F(ext, read_write_by_id)
+{
+	unsigned char buf[3 * PAGE];
+	uint64_t id, pid_, nid;
+	char *p;
+
+	p = sys_mmap_ex(NULL, 2 * PAGE + 10, NEOOS_PROT_READ | NEOOS_PROT_WRITE,
+			NEOOS_MAP_SHARED, self->rw, 5, &id);
+	ASSERT_NE(NULL, p);
+	ASSERT_EQ(E_OK, sys_mmap_read(id, 0, buf, 2 * PAGE + 10));
+	for (int i = 0; i < 2 * PAGE + 10; i++) {
+		ASSERT_EQ(pattern_byte(5 + i), buf[i]) TH_LOG("byte %d", i);
+	}
+	ASSERT_EQ(E_OK, sys_mmap_write(id, PAGE - 2, "Hello", 5));
+	EXPECT_EQ(0, memcmp(p + PAGE - 2, "Hello", 5));
+	EXPECT_EQ('H', file_byte(self->path, 5 + PAGE - 2));
+	/* Bounds: not one byte past the end. */
+	EXPECT_EQ(E_INVAL, sys_mmap_read(id, 2 * PAGE + 10, buf, 1));
+	EXPECT_EQ(E_INVAL, sys_mmap_read(id, 1, buf, 2 * PAGE + 10));
+	EXPECT_EQ(E_INVAL, sys_mmap_read(id, UINT64_MAX, buf, 2));
+	EXPECT_EQ(E_OK, sys_mmap_read(id, 2 * PAGE + 9, buf, 1));
+	EXPECT_EQ(E_INVAL, sys_mmap_read(id, 0, (void *)8, 10));
+	EXPECT_EQ(E_INVAL, sys_mmap_read(id + 1000000, 0, buf, 1));
+
+	/* Private: writes stay in the mapping. */
+	p = sys_mmap_ex(NULL, PAGE, NEOOS_PROT_READ | NEOOS_PROT_WRITE,
+			NEOOS_MAP_PRIVATE, self->ro, 0, &pid_);
+	ASSERT_NE(NULL, p);
+	ASSERT_EQ(E_OK, sys_mmap_write(pid_, 0, "zz", 2));
+	EXPECT_EQ('z', p[0]);
+	EXPECT_EQ(pattern_byte(0), file_byte(self->path, 0));
+
+	/* Protection: no reading PROT_NONE, no writing read-only. */
+	p = sys_mmap_ex(NULL, PAGE, NEOOS_PROT_NONE, NEOOS_MAP_SHARED,
+			self->ro, 0, &nid);
+	ASSERT_NE(NULL, p);
+	EXPECT_EQ(E_PERM, sys_mmap_read(nid, 0, buf, 1));
+	ASSERT_EQ(E_OK, sys_mprotect(nid, NEOOS_PROT_READ));
+	EXPECT_EQ(E_OK, sys_mmap_read(nid, 0, buf, 1));
+	EXPECT_EQ(E_PERM, sys_mmap_write(nid, 0, "x", 1));
+
+	/* Past the end of a truncated file: E_IO, no signal. */
+	ASSERT_EQ(0, ftruncate(self->rw, PAGE));
+	EXPECT_EQ(E_IO, sys_mmap_read(id, PAGE + 100, buf, 10));
+	EXPECT_EQ(E_OK, sys_munmap_id(id));
+	EXPECT_EQ(E_OK, sys_munmap_id(pid_));
+	EXPECT_EQ(E_OK, sys_munmap_id(nid));
+}
+
+TEST_F(ext, fork_keeps_ids_and_processes_apart)
+{
+	uint64_t id, later, ids[4];
+	int status;
+	pid_t child;
+	int pipefd[2];
+
+	ASSERT_NE(NULL, sys_mmap_ex(NULL, PAGE, NEOOS_PROT_READ,
+				    NEOOS_MAP_SHARED, self->ro, 0, &id));
+	ASSERT_EQ(0, pipe(pipefd));
+	child = fork();
+	if (child == 0) {
+		struct neoos_mapping_info info;
+		uint64_t parent_only;
+
+		/* The child has the inherited mapping under the same id. */
+		if (sys_mmap_list(0, ids, 4) != 1 || ids[0] != id)
+			_exit(2);
+		if (sys_mmap_info(id, &info) || info.owner_pid != getpid())
+			_exit(3);
+		/* A mapping the parent made after the fork is not ours. */
+		if (read(pipefd[0], &parent_only, sizeof(parent_only)) !=
+		    sizeof(parent_only))
+			_exit(4);
+		if (sys_munmap_id(parent_only) != E_INVAL ||
+		    sys_mmap_read(parent_only, 0, ids, 1) != E_INVAL ||
+		    sys_mmap_info(parent_only, &info) != E_INVAL)
+			_exit(5);
+		/* Unmapping ours leaves the parent's. */
+		_exit(sys_munmap_id(id) == E_OK ? 0 : 6);
+	}
+	ASSERT_NE(NULL, sys_mmap_ex(NULL, PAGE, NEOOS_PROT_READ,
+				    NEOOS_MAP_SHARED, self->ro, 0, &later));
+	ASSERT_EQ(sizeof(later), write(pipefd[1], &later, sizeof(later)));
+	ASSERT_EQ(child, waitpid(child, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(0, WEXITSTATUS(status));
+	EXPECT_EQ(2, sys_mmap_list(0, ids, 4));
+	EXPECT_EQ(E_OK, sys_munmap_id(id));
+	EXPECT_EQ(E_OK, sys_munmap_id(later));
+}
+
+TEST_F(ext, other_process_needs_privilege)
+{
+	struct neoos_mapping_info info;
+	uint64_t id, ids[4];
+	int status;
+	pid_t child, me = getpid();
+
+	if (geteuid())
+		SKIP(return, "needs root to drop to another uid");
+	ASSERT_NE(NULL, sys_mmap_ex(NULL, PAGE, NEOOS_PROT_READ,
+				    NEOOS_MAP_SHARED, self->ro, 0, &id));
+	/* Root sees it. */
+	child = fork();
+	if (child == 0)
+		_exit(sys_mmap_list(me, ids, 4) == 1 &&
+		      sys_mmap_info_pid(me, id, &info) == E_OK &&
+		      info.owner_pid == me ? 0 : 1);
+	ASSERT_EQ(child, waitpid(child, &status, 0));
+	EXPECT_EQ(0, WEXITSTATUS(status));
+	/* Another uid does not. */
+	child = fork();
+	if (child == 0) {
+		if (setgid(1000) || setuid(1000))
+			_exit(2);
+		_exit(sys_mmap_list(me, ids, 4) == E_PERM &&
+		      sys_mmap_info_pid(me, id, &info) == E_PERM &&
+		      sys_mmap_list(999999, ids, 4) == E_INVAL ? 0 : 1);
+	}
+	ASSERT_EQ(child, waitpid(child, &status, 0));
+	EXPECT_EQ(0, WEXITSTATUS(status));
+	EXPECT_EQ(E_OK, sys_munmap_id(id));
+}
+
+TEST_F(ext, stats_count_live_objects)
+{
+	struct neoos_stats before, during, after;
+	uint64_t id;
+
+	ASSERT_EQ(E_OK, neoos_stats(&before));
+	ASSERT_NE(NULL, sys_mmap_ex(NULL, PAGE, NEOOS_PROT_READ,
+				    NEOOS_MAP_SHARED, self->ro, 0, &id));
+	ASSERT_EQ(E_OK, neoos_stats(&during));
+	EXPECT_EQ(before.live_mappings + 1, during.live_mappings);
+	EXPECT_EQ(before.live_vmas + 1, during.live_vmas);
+	EXPECT_EQ(before.maps + 1, during.maps);
+	ASSERT_EQ(E_OK, sys_munmap_id(id));
+	ASSERT_EQ(E_OK, neoos_stats(&after));
+	EXPECT_EQ(before.live_mappings, after.live_mappings);
+	EXPECT_EQ(before.live_vmas, after.live_vmas);
+	EXPECT_EQ(before.unmaps + 1, after.unmaps);
+}
+
+TEST_HARNESS_MAIN
