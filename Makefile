@@ -68,14 +68,36 @@ run:
 install: lib tools
 	$(MAKE) -C libneoos install DESTDIR=$(DESTDIR) PREFIX=$(PREFIX) LIBDIR=$(LIBDIR) INCLUDEDIR=$(INCLUDEDIR) MANDIR=$(MANDIR)
 	$(MAKE) -C tools install DESTDIR=$(DESTDIR) PREFIX=$(PREFIX) BINDIR=$(BINDIR) MANDIR=$(MANDIR)
+	install -d $(DESTDIR)$(MANDIR)/man4
+	install -m 0644 module/man/neoos.4 $(DESTDIR)$(MANDIR)/man4/
 	@if [ -n "$(KDIR)" ] && [ -f module/neoos.ko ]; then \
 		$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_DIR=updates \
 			$(if $(DESTDIR),INSTALL_MOD_PATH=$(DESTDIR) DEPMOD=true) modules_install; \
 	fi
 
 uninstall:
+	rm -f $(DESTDIR)$(MANDIR)/man4/neoos.4
 	$(MAKE) -C libneoos uninstall DESTDIR=$(DESTDIR) PREFIX=$(PREFIX) LIBDIR=$(LIBDIR) INCLUDEDIR=$(INCLUDEDIR) MANDIR=$(MANDIR)
 	$(MAKE) -C tools uninstall DESTDIR=$(DESTDIR) PREFIX=$(PREFIX) BINDIR=$(BINDIR) MANDIR=$(MANDIR)
+
+# DKMS: the source tree goes to /usr/src/neoos-VERSION, dkms.conf's
+# PACKAGE_VERSION taken from VERSION.
+DKMS_SRC := $(DESTDIR)/usr/src/neoos-$(VERSION)
+DKMS_FILES := Kbuild VERSION dkms.conf module uapi
+
+dkms-install:
+	rm -rf $(DKMS_SRC)
+	install -d $(DKMS_SRC)
+	cp -a $(DKMS_FILES) $(DKMS_SRC)/
+	rm -f $(DKMS_SRC)/module/*.o $(DKMS_SRC)/module/*.ko $(DKMS_SRC)/module/.*.cmd
+	sed -i 's/^PACKAGE_VERSION=.*/PACKAGE_VERSION="$(VERSION)"/' $(DKMS_SRC)/dkms.conf
+	dkms add neoos/$(VERSION)
+	dkms build neoos/$(VERSION)
+	dkms install neoos/$(VERSION)
+
+dkms-uninstall:
+	-dkms remove neoos/$(VERSION) --all
+	rm -rf $(DKMS_SRC)
 
 clean:
 	rm -rf .cache/stage
@@ -84,4 +106,4 @@ clean:
 	$(MAKE) -C tools clean
 	-$(MAKE) -C selftests KSFT_DIR=$(KSFT_DIR) clean
 
-.PHONY: all module user lib tools ksft stage selftests check run install uninstall clean
+.PHONY: all module user lib tools ksft stage selftests check run install uninstall dkms-install dkms-uninstall clean

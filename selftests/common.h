@@ -6,6 +6,7 @@
 #define NEOOS_SELFTEST_COMMON_H
 
 #include <errno.h>
+#include <stdarg.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdbool.h>
