@@ -8,6 +8,10 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 
+#include <linux/fs.h>
+#include <sys/ioctl.h>
+
+#include <neoos.h>
 #include <syscalls.h>
 
 #include "common.h"
@@ -123,12 +127,21 @@ TEST_F(file, bad_offsets_and_sizes_einval)
 		{ -0x7fffffff - 1, PAGE },
 	};
 
+	struct neoos_stats before, after;
+	int vmas_before = vmas_in(NULL, ~0UL >> 1);
+
 	ASSERT_LE(0, fd);
+	ASSERT_EQ(E_OK, neoos_stats(&before));
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		EXPECT_EQ(NULL, sys_mmap(fd, bad[i].offset, bad[i].size))
 			TH_LOG("offset %d size %d", bad[i].offset, bad[i].size);
 		EXPECT_EQ(E_INVAL, sys_errno());
 	}
+	/* A failed call changes nothing. */
+	ASSERT_EQ(E_OK, neoos_stats(&after));
+	EXPECT_EQ(before.live_mappings, after.live_mappings);
+	EXPECT_EQ(before.maps, after.maps);
+	EXPECT_EQ(vmas_before, vmas_in(NULL, ~0UL >> 1));
 	/* The whole file and its last byte are fine. */
 	char *p = sys_mmap(fd, FILE_SIZE - 1, 1);
 
@@ -325,6 +338,92 @@ TEST_F(file, enomem_when_address_space_exhausted)
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
 		TH_LOG("child status %#x", status);
+	sys_close(fd);
+}
+
+TEST_F(file, enomem_at_max_map_count)
+{
+	int fd = sys_open(self->path, O_RDONLY);
+	char old[32] = "";
+	int sysctl, status;
+	pid_t pid;
+
+	if (geteuid())
+		SKIP(return, "changing vm.max_map_count needs root");
+	ASSERT_LE(0, fd);
+	sysctl = open("/proc/sys/vm/max_map_count", O_RDWR);
+	ASSERT_LE(0, sysctl);
+	ASSERT_LT(0, read(sysctl, old, sizeof(old) - 1));
+	pid = fork();
+	if (pid == 0) {
+		char buf[32];
+		int n = vmas_in(NULL, ~0UL >> 1);
+
+		/* Room for about one more mapping ([vsyscall] is not counted). */
+		snprintf(buf, sizeof(buf), "%d", n + 1);
+		if (pwrite(sysctl, buf, strlen(buf), 0) < 0)
+			_exit(2);
+		for (int i = 0; i < 4; i++)
+			if (!sys_mmap(fd, 0, PAGE))
+				_exit(sys_errno() == E_NOMEM && i > 0 ? 0 : 3);
+		_exit(4);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_LT(0, pwrite(sysctl, old, strlen(old), 0));
+	close(sysctl);
+	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		TH_LOG("status %#x", status);
+	sys_close(fd);
+}
+
+static int set_inode_flag(const char *path, int flag, bool on)
+{
+	int fd = open(path, O_RDONLY), attr, ret;
+
+	if (fd < 0)
+		return -errno;
+	ret = ioctl(fd, FS_IOC_GETFLAGS, &attr);
+	if (!ret) {
+		attr = on ? attr | flag : attr & ~flag;
+		ret = ioctl(fd, FS_IOC_SETFLAGS, &attr);
+	}
+	close(fd);
+	return ret ? -errno : 0;
+}
+
+TEST_F(file, append_only_file_eperm)
+{
+	int fd;
+
+	if (geteuid())
+		SKIP(return, "chattr +a needs root");
+	ASSERT_EQ(0, set_inode_flag(self->path, FS_APPEND_FL, true));
+	fd = sys_open(self->path, O_RDWR | O_APPEND);
+	ASSERT_LE(0, fd);
+	/* A writable fd on an append-only file maps nothing shared. */
+	EXPECT_EQ(NULL, sys_mmap(fd, 0, PAGE));
+	EXPECT_EQ(E_PERM, sys_errno());
+	sys_close(fd);
+	/* Read-only is fine. */
+	fd = sys_open(self->path, O_RDONLY);
+	ASSERT_NE(NULL, sys_mmap(fd, 0, PAGE));
+	sys_close(fd);
+	ASSERT_EQ(0, set_inode_flag(self->path, FS_APPEND_FL, false));
+}
+
+TEST_F(file, immutable_file_eperm)
+{
+	int fd;
+
+	if (geteuid())
+		SKIP(return, "chattr +i needs root");
+	/* Opened for writing before it became immutable. */
+	fd = sys_open(self->path, O_RDWR);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, set_inode_flag(self->path, FS_IMMUTABLE_FL, true));
+	EXPECT_EQ(NULL, sys_mmap(fd, 0, PAGE));
+	EXPECT_EQ(E_PERM, sys_errno());
+	ASSERT_EQ(0, set_inode_flag(self->path, FS_IMMUTABLE_FL, false));
 	sys_close(fd);
 }
 
