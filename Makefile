@@ -31,7 +31,10 @@ module:
 	@test -n "$(KDIR)" || { echo "no kernel headers: set KDIR or run tools/neoos-vm setup" >&2; exit 1; }
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
 
-user: lib tools selftests
+user: lib tools examples selftests
+
+examples: lib
+	$(MAKE) -C examples
 
 lib:
 	$(MAKE) -C libneoos
@@ -104,6 +107,7 @@ clean:
 	-$(if $(KDIR),$(MAKE) -C $(KDIR) M=$(CURDIR) clean)
 	$(MAKE) -C libneoos clean
 	$(MAKE) -C tools clean
+	$(MAKE) -C examples clean
 	-$(MAKE) -C selftests KSFT_DIR=$(KSFT_DIR) clean
 
-.PHONY: all module user lib tools ksft stage selftests check run install uninstall dkms-install dkms-uninstall clean
+.PHONY: all module user lib tools examples ksft stage selftests check run install uninstall dkms-install dkms-uninstall clean
