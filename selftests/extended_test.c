@@ -427,4 +427,92 @@ TEST_F(ext, stats_count_live_objects)
 	EXPECT_EQ(before.unmaps + 1, after.unmaps);
 }
 
+/* x86-64: "mov $42, %eax; ret". */
+static const unsigned char ret42[] = { 0xb8, 0x2a, 0x00, 0x00, 0x00, 0xc3 };
+
+static void call_it(void *code)
+{
+	int (*fn)(void) = (int (*)(void))code;
+
+	_exit(fn() == 42 ? 0 : 1);
+}
+
+TEST(prot_exec_runs_code_and_only_then)
+{
+	int fd = open("extended_code", O_RDWR | O_CREAT | O_TRUNC, 0755);
+	uint64_t id;
+	char *p;
+
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(sizeof(ret42), write(fd, ret42, sizeof(ret42)));
+	p = sys_mmap_ex(NULL, sizeof(ret42), NEOOS_PROT_READ | NEOOS_PROT_EXEC,
+			NEOOS_MAP_PRIVATE, fd, 0, &id);
+	ASSERT_NE(NULL, p);
+	EXPECT_EQ(0, child_signal(call_it, p));
+	/* Without EXEC, calling it faults as Linux would. */
+	ASSERT_EQ(E_OK, sys_mprotect(id, NEOOS_PROT_READ));
+	EXPECT_EQ(SIGSEGV, child_signal(call_it, p));
+	EXPECT_EQ(E_OK, sys_munmap_id(id));
+	close(fd);
+	unlink("extended_code");
+}
+
+TEST_F(ext, private_file_mapping_cow_between_parent_and_child)
+{
+	uint64_t id;
+	volatile char *p = sys_mmap_ex(NULL, PAGE,
+				       NEOOS_PROT_READ | NEOOS_PROT_WRITE,
+				       NEOOS_MAP_PRIVATE, self->rw, 0, &id);
+	int status;
+	pid_t pid;
+
+	ASSERT_NE(NULL, p);
+	p[0] = 'p';
+	pid = fork();
+	if (pid == 0) {
+		if (p[0] != 'p')
+			_exit(2);
+		p[0] = 'c';
+		p[1] = 'c';
+		_exit(p[0] == 'c' ? 0 : 3);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	EXPECT_EQ('p', p[0]);
+	EXPECT_EQ((char)pattern_byte(1), p[1]);
+	EXPECT_EQ(pattern_byte(0), file_byte(self->path, 0));
+	EXPECT_EQ(E_OK, sys_munmap_id(id));
+}
+
+TEST_F(ext, ids_never_reused_while_live)
+{
+	enum { N = 64, ROUNDS = 50 };
+	uint64_t live[N], id, max_seen = 0;
+
+	for (int i = 0; i < N; i++) {
+		ASSERT_NE(NULL, sys_mmap_ex(NULL, PAGE, NEOOS_PROT_READ,
+					    NEOOS_MAP_SHARED, self->ro, 0,
+					    &live[i]));
+		for (int j = 0; j < i; j++)
+			ASSERT_NE(live[i], live[j]);
+		if (live[i] > max_seen)
+			max_seen = live[i];
+	}
+	/* Churn: every new id is new, never one of the live ones. */
+	for (int r = 0; r < ROUNDS; r++) {
+		int k = r % N;
+
+		ASSERT_EQ(E_OK, sys_munmap_id(live[k]));
+		ASSERT_NE(NULL, sys_mmap_ex(NULL, PAGE, NEOOS_PROT_READ,
+					    NEOOS_MAP_SHARED, self->ro, 0, &id));
+		for (int j = 0; j < N; j++)
+			ASSERT_NE(live[j], id);
+		ASSERT_LT(max_seen, id);
+		max_seen = id;
+		live[k] = id;
+	}
+	for (int i = 0; i < N; i++)
+		ASSERT_EQ(E_OK, sys_munmap_id(live[i]));
+}
+
 TEST_HARNESS_MAIN
