@@ -63,6 +63,10 @@ selftests: lib ksft stage
 check:
 	tools/neoos-vm check
 
+lint:
+	tools/neoos-vm setup
+	tools/neoos-lint
+
 run:
 	tools/neoos-vm setup
 	$(MAKE) -s --no-print-directory user
@@ -110,4 +114,4 @@ clean:
 	$(MAKE) -C examples clean
 	-$(MAKE) -C selftests KSFT_DIR=$(KSFT_DIR) clean
 
-.PHONY: all module user lib tools examples ksft stage selftests check run install uninstall dkms-install dkms-uninstall clean
+.PHONY: all module user lib tools examples ksft lint stage selftests check run install uninstall dkms-install dkms-uninstall clean
