@@ -94,6 +94,29 @@ TEST(rmmod_refused_while_mapped_then_allowed)
 	unlink(path);
 }
 
+TEST(insmod_rmmod_100_times)
+{
+	int i;
+
+	if (!getenv("NEOOS_KO"))
+		SKIP(return, "NEOOS_KO is not set: cannot reload neoos.ko");
+	for (i = 0; i < 100; i++) {
+		ASSERT_EQ(0, delete_module("neoos")) TH_LOG("round %d", i);
+		ASSERT_EQ(0, load_module()) TH_LOG("round %d", i);
+	}
+	/* And it still works. */
+	ASSERT_EQ(0, make_pattern_file("lifetime_reload", PAGE));
+	int fd = sys_open("lifetime_reload", O_RDWR);
+	char *p = sys_mmap(fd, 0, PAGE);
+
+	ASSERT_NE(NULL, p);
+	EXPECT_EQ(E_OK, sys_munmap(p, PAGE));
+	sys_close(fd);
+	unlink("lifetime_reload");
+	ksft_print_msg("neoos-figure: insmod/rmmod cycles: %d\n", i);
+	fflush(stdout);
+}
+
 TEST(exec_without_munmap_keeps_writes)
 {
 	const char *path = "lifetime_exec";
