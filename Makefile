@@ -13,6 +13,8 @@ KDIR ?= $(firstword $(wildcard /lib/modules/$(KVER)/build) \
 		    $(wildcard /usr/src/linux-headers-6.1.*-amd64))
 
 PREFIX ?= /usr/local
+UDEVRULESDIR ?= /usr/lib/udev/rules.d
+MODULESLOADDIR ?= /usr/lib/modules-load.d
 LIBDIR ?= $(PREFIX)/lib
 INCLUDEDIR ?= $(PREFIX)/include
 BINDIR ?= $(PREFIX)/bin
@@ -72,23 +74,50 @@ run:
 	$(MAKE) -s --no-print-directory user
 	tools/neoos-vm run --put tools/neoos-demo -- ./neoos-demo
 
+# neoos against native Linux, side by side, in a VM (docs/performance.md).
+# The JSON of every sample comes out between marker lines on stdout and
+# lands in bench.json; the table and the ratio lines are shown as they come.
+BENCH_KERNEL ?= 6.1
+BENCH_TIMEOUT ?= 1800
+BENCH_ARGS ?=
+BENCH_LOG := .cache/bench.log
+bench:
+	tools/neoos-vm setup --kernel $(BENCH_KERNEL)
+	$(MAKE) -s --no-print-directory user
+	@mkdir -p .cache
+	@rm -f $(BENCH_LOG) $(BENCH_LOG).rc bench.json
+	@{ tools/neoos-vm run --kernel $(BENCH_KERNEL) --timeout $(BENCH_TIMEOUT) \
+		--put tools/neoos-bench -- ./neoos-bench $(BENCH_ARGS); \
+		echo $$? > $(BENCH_LOG).rc; } | tee $(BENCH_LOG) | \
+		sed -u '/^-----BEGIN NEOOS-BENCH JSON-----/,/^-----END NEOOS-BENCH JSON-----/d'
+	@rc=$$(cat $(BENCH_LOG).rc); [ "$$rc" = 0 ] || \
+		{ echo "bench: neoos-bench in the VM failed (status $$rc)" >&2; exit 1; }
+	@tr -d '\r' < $(BENCH_LOG) | \
+		sed -n '/^-----BEGIN NEOOS-BENCH JSON-----$$/,/^-----END NEOOS-BENCH JSON-----$$/p' | \
+		sed '1d;$$d' > bench.json
+	@if command -v python3 >/dev/null; then python3 -m json.tool bench.json >/dev/null; \
+		else test -s bench.json; fi || { echo "bench: no valid JSON in $(BENCH_LOG)" >&2; exit 1; }
+
 install: lib tools
 	$(MAKE) -C libneoos install DESTDIR=$(DESTDIR) PREFIX=$(PREFIX) LIBDIR=$(LIBDIR) INCLUDEDIR=$(INCLUDEDIR) MANDIR=$(MANDIR)
 	$(MAKE) -C tools install DESTDIR=$(DESTDIR) PREFIX=$(PREFIX) BINDIR=$(BINDIR) MANDIR=$(MANDIR)
-	install -d $(DESTDIR)$(MANDIR)/man4
-	install -m 0644 module/man/neoos.4 $(DESTDIR)$(MANDIR)/man4/
+	install -d $(DESTDIR)$(MANDIR)/man4 $(DESTDIR)$(UDEVRULESDIR) $(DESTDIR)$(MODULESLOADDIR)
+	install -m 0644 module/60-neoos.rules $(DESTDIR)$(UDEVRULESDIR)/60-neoos.rules
+	install -m 0644 module/modules-load.conf $(DESTDIR)$(MODULESLOADDIR)/neoos.conf
+	sed 's/@VERSION@/$(VERSION)/g' module/man/neoos.4 > $(DESTDIR)$(MANDIR)/man4/neoos.4
 	@if [ -n "$(KDIR)" ] && [ -f module/neoos.ko ]; then \
 		$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_DIR=updates \
 			$(if $(DESTDIR),INSTALL_MOD_PATH=$(DESTDIR) DEPMOD=true) modules_install; \
 	fi
 
 uninstall:
-	rm -f $(DESTDIR)$(MANDIR)/man4/neoos.4
+	rm -f $(DESTDIR)$(MANDIR)/man4/neoos.4 $(DESTDIR)$(UDEVRULESDIR)/60-neoos.rules \
+	      $(DESTDIR)$(MODULESLOADDIR)/neoos.conf
 	$(MAKE) -C libneoos uninstall DESTDIR=$(DESTDIR) PREFIX=$(PREFIX) LIBDIR=$(LIBDIR) INCLUDEDIR=$(INCLUDEDIR) MANDIR=$(MANDIR)
 	$(MAKE) -C tools uninstall DESTDIR=$(DESTDIR) PREFIX=$(PREFIX) BINDIR=$(BINDIR) MANDIR=$(MANDIR)
 
-# DKMS: the source tree goes to /usr/src/neoos-VERSION, dkms.conf's
-# PACKAGE_VERSION taken from VERSION.
+# DKMS: the source tree goes to /usr/src/neoos-VERSION; dkms.conf reads
+# PACKAGE_VERSION from VERSION.
 DKMS_SRC := $(DESTDIR)/usr/src/neoos-$(VERSION)
 DKMS_FILES := Kbuild VERSION dkms.conf module uapi
 
@@ -97,7 +126,6 @@ dkms-install:
 	install -d $(DKMS_SRC)
 	cp -a $(DKMS_FILES) $(DKMS_SRC)/
 	rm -f $(DKMS_SRC)/module/*.o $(DKMS_SRC)/module/*.ko $(DKMS_SRC)/module/.*.cmd
-	sed -i 's/^PACKAGE_VERSION=.*/PACKAGE_VERSION="$(VERSION)"/' $(DKMS_SRC)/dkms.conf
 	dkms add neoos/$(VERSION)
 	dkms build neoos/$(VERSION)
 	dkms install neoos/$(VERSION)
@@ -114,4 +142,4 @@ clean:
 	$(MAKE) -C examples clean
 	-$(MAKE) -C selftests KSFT_DIR=$(KSFT_DIR) clean
 
-.PHONY: all module user lib tools examples ksft lint stage selftests check run install uninstall dkms-install dkms-uninstall clean
+.PHONY: all module user lib tools examples ksft lint stage selftests check run bench install uninstall dkms-install dkms-uninstall clean
