@@ -7,6 +7,8 @@
 #define _NEOOS_COMPAT_H
 
 #include <linux/mm.h>
+#include <linux/sched.h>
+#include <linux/sched/mm.h>
 #include <linux/version.h>
 
 /*
@@ -37,6 +39,28 @@ static inline void neoos_vma_flags_clear(struct vm_area_struct *vma,
 					 vm_flags_t flags)
 {
 	vm_flags_clear(vma, flags);
+}
+#endif
+
+/*
+ * The mm's default placement of a new mapping: a function pointer in the
+ * mm up to 6.9, mm_get_unmapped_area() since.
+ */
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 10, 0)
+static inline unsigned long
+neoos_mm_get_unmapped_area(struct file *file, unsigned long addr,
+			   unsigned long len, unsigned long pgoff,
+			   unsigned long flags)
+{
+	return current->mm->get_unmapped_area(file, addr, len, pgoff, flags);
+}
+#else
+static inline unsigned long
+neoos_mm_get_unmapped_area(struct file *file, unsigned long addr,
+			   unsigned long len, unsigned long pgoff,
+			   unsigned long flags)
+{
+	return mm_get_unmapped_area(current->mm, file, addr, len, pgoff, flags);
 }
 #endif
 

@@ -137,6 +137,7 @@ static const struct file_operations neoos_fops = {
 	.unlocked_ioctl	= neoos_dev_ioctl,
 	.compat_ioctl	= compat_ptr_ioctl,
 	.mmap		= neoos_dev_mmap,
+	.get_unmapped_area = neoos_dev_get_unmapped_area,
 	.llseek		= noop_llseek,
 };
 

@@ -104,6 +104,11 @@ bool neoos_path_noexec(const struct path *path);
 long neoos_ioctl_map(struct neoos_file *nf, struct file *dev_file,
 		     void __user *argp);
 int neoos_dev_mmap(struct file *dev_file, struct vm_area_struct *vma);
+unsigned long neoos_dev_get_unmapped_area(struct file *dev_file,
+					  unsigned long addr,
+					  unsigned long len,
+					  unsigned long pgoff,
+					  unsigned long flags);
 
 /* vma.c */
 struct neoos_mapping *neoos_vma_mapping(struct vm_area_struct *vma);

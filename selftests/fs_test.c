@@ -1,0 +1,191 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * sys_mmap over every kind of file NeoOS programs meet on Linux: ext4,
+ * xfs and btrfs (each on a loop device), tmpfs and memfd.  Each gets the
+ * same checks: the page cache is shared with read(2), sys_munmap writes
+ * back to the device, read-only mappings refuse stores, truncation gives
+ * SIGBUS, unaligned offsets work, private mappings stay private.
+ */
+#include <sys/mman.h>
+#include <sys/mount.h>
+
+#include <neoos.h>
+
+#include "common.h"
+#include "kselftest_harness.h"
+
+#define FILE_SIZE	(16 * PAGE)
+
+static int sh(const char *fmt, ...)
+{
+	char cmd[512];
+	va_list ap;
+	int status;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	status = system(cmd);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+FIXTURE(fs) {
+	char dir[64];
+	char path[128];
+	char loop[64];
+	int memfd;
+	bool mounted;
+};
+
+FIXTURE_VARIANT(fs) {
+	const char *type;	/* filesystem, or "memfd" */
+	const char *mkfs;	/* on a loop device, or NULL */
+	int image_mb;
+};
+
+FIXTURE_VARIANT_ADD(fs, ext4) { .type = "ext4", .mkfs = "mkfs.ext4 -q -F", .image_mb = 64 };
+FIXTURE_VARIANT_ADD(fs, xfs) { .type = "xfs", .mkfs = "mkfs.xfs -q -f", .image_mb = 512 };
+FIXTURE_VARIANT_ADD(fs, btrfs) { .type = "btrfs", .mkfs = "mkfs.btrfs -q -f", .image_mb = 512 };
+FIXTURE_VARIANT_ADD(fs, tmpfs) { .type = "tmpfs" };
+FIXTURE_VARIANT_ADD(fs, memfd) { .type = "memfd" };
+
+static int loop_mount(FIXTURE_DATA(fs) *self, const FIXTURE_VARIANT(fs) *variant)
+{
+	char img[96];
+	FILE *f;
+
+	snprintf(img, sizeof(img), "fs_test.%s.img", variant->type);
+	if (sh("modprobe %s 2>/dev/null; truncate -s %dM %s", variant->type,
+	       variant->image_mb, img))
+		return -1;
+	snprintf(img, sizeof(img), "losetup -f --show fs_test.%s.img",
+		 variant->type);
+	f = popen(img, "r");
+	if (!f || !fgets(self->loop, sizeof(self->loop), f))
+		return -1;
+	pclose(f);
+	self->loop[strcspn(self->loop, "\n")] = 0;
+	if (sh("%s %s >/dev/null", variant->mkfs, self->loop))
+		return -1;
+	return mount(self->loop, self->dir, variant->type, 0, NULL);
+}
+
+FIXTURE_SETUP(fs)
+{
+	self->memfd = -1;
+	if (!strcmp(variant->type, "memfd")) {
+		self->memfd = memfd_create("fs_test", MFD_ALLOW_SEALING);
+		ASSERT_LE(0, self->memfd);
+		snprintf(self->path, sizeof(self->path), "/proc/self/fd/%d",
+			 self->memfd);
+		ASSERT_EQ(0, make_pattern_file(self->path, FILE_SIZE));
+		return;
+	}
+	if (geteuid())
+		SKIP(return, "mounting %s needs root", variant->type);
+	snprintf(self->dir, sizeof(self->dir), "fs_test.%s", variant->type);
+	mkdir(self->dir, 0755);
+	if (variant->mkfs) {
+		ASSERT_EQ(0, loop_mount(self, variant))
+			TH_LOG("cannot make and mount %s", variant->type);
+	} else {
+		ASSERT_EQ(0, mount("tmpfs", self->dir, "tmpfs", 0, "size=64m"));
+	}
+	self->mounted = true;
+	snprintf(self->path, sizeof(self->path), "%s/file", self->dir);
+	ASSERT_EQ(0, make_pattern_file(self->path, FILE_SIZE));
+}
+
+FIXTURE_TEARDOWN(fs)
+{
+	if (self->memfd >= 0)
+		close(self->memfd);
+	if (self->mounted && umount(self->dir))
+		perror("umount");
+	if (self->loop[0])
+		sh("losetup -d %s", self->loop);
+	if (self->dir[0]) {
+		rmdir(self->dir);
+		sh("rm -f fs_test.%s.img", variant->type);
+	}
+}
+
+static bool on_disk(const FIXTURE_VARIANT(fs) *variant)
+{
+	return variant->mkfs != NULL;
+}
+
+TEST_F(fs, stores_shared_with_read_and_written_back)
+{
+	int fd = sys_open(self->path, O_RDWR);
+	char *p;
+
+	ASSERT_LE(0, fd);
+	p = sys_mmap(fd, 0, FILE_SIZE);
+	ASSERT_NE(NULL, p) TH_LOG("E %d", sys_errno());
+	EXPECT_EQ(pattern_byte(5 * PAGE + 3), (unsigned char)p[5 * PAGE + 3]);
+	memset(p + 7 * PAGE, 'F', PAGE);
+	EXPECT_EQ('F', file_byte(self->path, 7 * PAGE + 100));
+	EXPECT_EQ(E_OK, sys_munmap(p, FILE_SIZE));
+	sys_close(fd);
+	if (on_disk(variant)) {
+		/* From the device, not the page cache. */
+		drop_caches();
+	}
+	EXPECT_EQ('F', file_byte(self->path, 7 * PAGE + 100));
+	EXPECT_EQ(pattern_byte(8 * PAGE), file_byte(self->path, 8 * PAGE));
+}
+
+TEST_F(fs, read_only_refuses_stores)
+{
+	int fd = open(self->path, O_RDONLY);
+	char *p;
+
+	ASSERT_LE(0, fd);
+	p = sys_mmap(fd, PAGE, PAGE);
+	ASSERT_NE(NULL, p);
+	EXPECT_EQ(pattern_byte(PAGE), (unsigned char)p[0]);
+	EXPECT_EQ(SIGSEGV, child_signal(touch_write, p));
+	EXPECT_EQ(E_OK, sys_munmap(p, PAGE));
+	close(fd);
+}
+
+TEST_F(fs, truncate_gives_sigbus)
+{
+	int fd = sys_open(self->path, O_RDWR);
+	char *p;
+
+	ASSERT_LE(0, fd);
+	p = sys_mmap(fd, 0, FILE_SIZE);
+	ASSERT_NE(NULL, p);
+	ASSERT_EQ(0, ftruncate(fd, 2 * PAGE));
+	EXPECT_EQ(0, child_signal(touch_read, p + PAGE));
+	EXPECT_EQ(SIGBUS, child_signal(touch_read, p + 9 * PAGE));
+	EXPECT_EQ(E_OK, sys_munmap(p, FILE_SIZE));
+	sys_close(fd);
+}
+
+TEST_F(fs, unaligned_and_private)
+{
+	int fd = sys_open(self->path, O_RDWR);
+	uint64_t id;
+	unsigned char *p;
+	char *q;
+
+	ASSERT_LE(0, fd);
+	p = sys_mmap(fd, 3 * PAGE + 77, 1000);
+	ASSERT_NE(NULL, p);
+	EXPECT_EQ(pattern_byte(3 * PAGE + 77), p[0]);
+	EXPECT_EQ(pattern_byte(3 * PAGE + 77 + 999), p[999]);
+	EXPECT_EQ(E_OK, sys_munmap(p, 1000));
+
+	q = sys_mmap_ex(NULL, PAGE, NEOOS_PROT_READ | NEOOS_PROT_WRITE,
+			NEOOS_MAP_PRIVATE, fd, 0, &id);
+	ASSERT_NE(NULL, q);
+	q[0] = 'P';
+	EXPECT_EQ(pattern_byte(0), file_byte(self->path, 0));
+	EXPECT_EQ(E_OK, sys_munmap_id(id));
+	sys_close(fd);
+}
+
+TEST_HARNESS_MAIN
