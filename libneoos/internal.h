@@ -13,4 +13,11 @@ int __neoos_fail(void);
 /* The process's /dev/neoos descriptor, opened on first use, or E_*. */
 int __neoos_device(void);
 
+struct neoos_map;
+struct neoos_unmap;
+/* NEOOS_IOC_MAP: the address of the first byte, or NULL and the error. */
+void *__neoos_map(struct neoos_map *m);
+/* NEOOS_IOC_UNMAP: E_OK or the error. */
+int __neoos_unmap(struct neoos_unmap *u);
+
 #endif

@@ -14,6 +14,30 @@
 #include "include/neoos.h"
 #include "internal.h"
 
+void *__neoos_map(struct neoos_map *m)
+{
+	int dev = __neoos_device();
+
+	if (dev < 0)
+		return NULL;
+	if (ioctl(dev, NEOOS_IOC_MAP, m) < 0) {
+		__neoos_fail();
+		return NULL;
+	}
+	return (void *)(uintptr_t)m->addr;
+}
+
+int __neoos_unmap(struct neoos_unmap *u)
+{
+	int dev = __neoos_device();
+
+	if (dev < 0)
+		return dev;
+	if (ioctl(dev, NEOOS_IOC_UNMAP, u) < 0)
+		return __neoos_fail();
+	return E_OK;
+}
+
 __neoos_public void *sys_mmap_ex(void *hint, uint64_t length, int prot,
 				 int flags, int fd, uint64_t offset,
 				 uint64_t *id)
@@ -26,34 +50,23 @@ __neoos_public void *sys_mmap_ex(void *hint, uint64_t length, int prot,
 		.length = length,
 		.addr = (uintptr_t)hint,
 	};
-	int dev;
+	void *addr;
 
 	if (prot < 0 || flags < 0) {
 		__neoos_set_error(E_INVAL);
 		return NULL;
 	}
-	dev = __neoos_device();
-	if (dev < 0)
-		return NULL;
-	if (ioctl(dev, NEOOS_IOC_MAP, &m) < 0) {
-		__neoos_fail();
-		return NULL;
-	}
-	if (id)
+	addr = __neoos_map(&m);
+	if (addr && id)
 		*id = m.id;
-	return (void *)(uintptr_t)m.addr;
+	return addr;
 }
 
 __neoos_public int sys_munmap_id(uint64_t id)
 {
 	struct neoos_unmap u = { .id = id, .flags = NEOOS_UNMAP_BY_ID };
-	int dev = __neoos_device();
 
-	if (dev < 0)
-		return dev;
-	if (ioctl(dev, NEOOS_IOC_UNMAP, &u) < 0)
-		return __neoos_fail();
-	return E_OK;
+	return __neoos_unmap(&u);
 }
 
 /* The page-aligned VMA of mapping @id: [*start, *start + *len). */

@@ -4,7 +4,6 @@
  * NEOOS_IOC_UNMAP on /dev/neoos.
  */
 #include <stdint.h>
-#include <sys/ioctl.h>
 
 #include <linux/neoos.h>
 
@@ -19,20 +18,12 @@ __neoos_public void *sys_mmap(int fd, int offset, int size)
 		.offset = (uint64_t)offset,
 		.length = (uint64_t)size,
 	};
-	int dev;
 
 	if (fd < 0 || offset < 0 || size <= 0) {
 		__neoos_set_error(E_INVAL);
 		return NULL;
 	}
-	dev = __neoos_device();
-	if (dev < 0)
-		return NULL;
-	if (ioctl(dev, NEOOS_IOC_MAP, &m) < 0) {
-		__neoos_fail();
-		return NULL;
-	}
-	return (void *)(uintptr_t)m.addr;
+	return __neoos_map(&m);
 }
 
 __neoos_public int sys_munmap(void *addr, int size)
@@ -41,14 +32,8 @@ __neoos_public int sys_munmap(void *addr, int size)
 		.addr = (uintptr_t)addr,
 		.length = (uint64_t)size,
 	};
-	int dev;
 
 	if (!addr || size <= 0)
 		return __neoos_set_error(E_INVAL);
-	dev = __neoos_device();
-	if (dev < 0)
-		return dev;
-	if (ioctl(dev, NEOOS_IOC_UNMAP, &u) < 0)
-		return __neoos_fail();
-	return E_OK;
+	return __neoos_unmap(&u);
 }

@@ -114,6 +114,46 @@ static inline int module_refcnt(void)
 	return n;
 }
 
+/* Run a shell command; its exit status, or -1 if it did not exit. */
+static inline __attribute__((format(printf, 1, 2)))
+int sh(const char *fmt, ...)
+{
+	char cmd[1024];
+	va_list ap;
+	int status;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	status = system(cmd);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/*
+ * Run a shell command with its stdout in @out (NUL-terminated, @len bytes
+ * at most, may be NULL); return its wait status.
+ */
+static inline __attribute__((format(printf, 3, 4)))
+int sh_capture(char *out, size_t len, const char *fmt, ...)
+{
+	char cmd[2048];
+	size_t got;
+	va_list ap;
+	FILE *f;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	f = popen(cmd, "r");
+	if (!f)
+		return -1;
+	if (out) {
+		got = fread(out, 1, len - 1, f);
+		out[got] = 0;
+	}
+	return pclose(f);
+}
+
 /* How many VMAs of this process overlap [@p, @p + @len). */
 static inline int vmas_in(const void *p, size_t len)
 {

@@ -18,19 +18,6 @@
 #define EXT4_IOC_SHUTDOWN	_IOR('X', 125, __u32)
 #define EXT4_GOING_FLAGS_NOLOGFLUSH	0x2
 
-static int sh(const char *fmt, ...)
-{
-	char cmd[1024];
-	va_list ap;
-	int status;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	status = system(cmd);
-	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
 FIXTURE(dm) {
 	char loop[64];
 	char dir[64];

@@ -27,23 +27,11 @@ static bool find_seeds(void)
 	return access(seed_dir, X_OK) == 0;
 }
 
-/* Run seeds/@prog @arg, capture its stdout into @out; return its status. */
+/* Run seeds/@prog @arg, its output (and errors) into @out; its status. */
 static int run_seed(const char *prog, const char *arg, char *out, size_t len)
 {
-	char cmd[PATH_MAX * 2];
-	size_t got = 0;
-	FILE *f;
-
-	snprintf(cmd, sizeof(cmd), "%s/%s %s 2>&1", seed_dir, prog,
-		 arg ? arg : "");
-	f = popen(cmd, "r");
-	if (!f)
-		return -1;
-	if (out) {
-		got = fread(out, 1, len - 1, f);
-		out[got] = 0;
-	}
-	return pclose(f);
+	return sh_capture(out, len, "%s/%s %s 2>&1", seed_dir, prog,
+			  arg ? arg : "");
 }
 
 static int make_datos(size_t size)
