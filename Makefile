@@ -98,7 +98,7 @@ bench:
 	@if command -v python3 >/dev/null; then python3 -m json.tool bench.json >/dev/null; \
 		else test -s bench.json; fi || { echo "bench: no valid JSON in $(BENCH_LOG)" >&2; exit 1; }
 
-install: lib tools
+install: lib tools $(if $(KDIR),module)
 	$(MAKE) -C libneoos install DESTDIR=$(DESTDIR) PREFIX=$(PREFIX) LIBDIR=$(LIBDIR) INCLUDEDIR=$(INCLUDEDIR) MANDIR=$(MANDIR)
 	$(MAKE) -C tools install DESTDIR=$(DESTDIR) PREFIX=$(PREFIX) BINDIR=$(BINDIR) MANDIR=$(MANDIR)
 	install -d $(DESTDIR)$(MANDIR)/man4 $(DESTDIR)$(UDEVRULESDIR) $(DESTDIR)$(MODULESLOADDIR)
@@ -106,7 +106,7 @@ install: lib tools
 	install -m 0644 module/modules-load.conf $(DESTDIR)$(MODULESLOADDIR)/neoos.conf
 	sed 's/@VERSION@/$(VERSION)/g' module/man/neoos.4 > $(DESTDIR)$(MANDIR)/man4/neoos.4
 	@if [ -n "$(KDIR)" ] && [ -f module/neoos.ko ]; then \
-		$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_DIR=updates \
+		$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_DIR=updates CONFIG_MODULE_SIG_ALL= \
 			$(if $(DESTDIR),INSTALL_MOD_PATH=$(DESTDIR) DEPMOD=true) modules_install; \
 	fi
 
@@ -120,6 +120,8 @@ uninstall:
 # PACKAGE_VERSION from VERSION.
 DKMS_SRC := $(DESTDIR)/usr/src/neoos-$(VERSION)
 DKMS_FILES := Kbuild VERSION dkms.conf module uapi
+# Every installed kernel with headers, not only the running one.
+DKMS_KERNELS ?= $(patsubst /lib/modules/%/build,%,$(wildcard /lib/modules/*/build))
 
 dkms-install:
 	rm -rf $(DKMS_SRC)
@@ -127,8 +129,10 @@ dkms-install:
 	cp -a $(DKMS_FILES) $(DKMS_SRC)/
 	rm -f $(DKMS_SRC)/module/*.o $(DKMS_SRC)/module/*.ko $(DKMS_SRC)/module/.*.cmd
 	dkms add neoos/$(VERSION)
-	dkms build neoos/$(VERSION)
-	dkms install neoos/$(VERSION)
+	for k in $(DKMS_KERNELS); do \
+		dkms build neoos/$(VERSION) -k $$k && \
+		dkms install neoos/$(VERSION) -k $$k || exit 1; \
+	done
 
 dkms-uninstall:
 	-dkms remove neoos/$(VERSION) --all
