@@ -40,7 +40,7 @@
  *
  * Locking: neoos_file.map_lock (a mutex) is taken before mm->mmap_lock.
  * neoos_mapping is immutable once installed except for its refcount; the
- * counters are atomic.  VMA callbacks run under the core's mmap_lock and
+ * counters are per CPU.  VMA callbacks run under the core's mmap_lock and
  * take no neoos lock.
  */
 
@@ -52,8 +52,6 @@
 
 #include "neoos.h"
 #include <linux/neoos.h>
-
-struct neoos_counters neoos_counters;
 
 static int neoos_dev_open(struct inode *inode, struct file *file)
 {
@@ -84,20 +82,6 @@ static long neoos_ioctl_version(void __user *argp)
 	};
 
 	if (copy_to_user(argp, &v, sizeof(v)))
-		return -EFAULT;
-	return 0;
-}
-
-static long neoos_ioctl_stats(void __user *argp)
-{
-	struct neoos_stats st = {
-		.live_mappings = atomic_long_read(&neoos_counters.mappings),
-		.live_vmas = atomic_long_read(&neoos_counters.vmas),
-		.maps = atomic64_read(&neoos_counters.maps),
-		.unmaps = atomic64_read(&neoos_counters.unmaps),
-	};
-
-	if (copy_to_user(argp, &st, sizeof(st)))
 		return -EFAULT;
 	return 0;
 }

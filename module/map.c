@@ -63,6 +63,7 @@ static struct file *neoos_map_target(const struct neoos_map *args)
 	return file ?: ERR_PTR(-EBADF);
 }
 
+/* On success the mapping owns the caller's reference to @file. */
 static struct neoos_mapping *neoos_mapping_alloc(struct file *file,
 						 struct file *dev_file,
 						 const struct neoos_map *args)
@@ -81,7 +82,7 @@ static struct neoos_mapping *neoos_mapping_alloc(struct file *file,
 		return ERR_PTR(-ENOMEM);
 	}
 	refcount_set(&map->refs, 1);
-	map->file = get_file(file);
+	map->file = file;
 	map->dev_file = get_file(dev_file);
 	map->id = atomic64_inc_return(&neoos_next_id);
 	map->offset = args->offset;
@@ -90,7 +91,7 @@ static struct neoos_mapping *neoos_mapping_alloc(struct file *file,
 	map->prot = args->prot;
 	map->flags = args->flags & (NEOOS_MAP_SHARED | NEOOS_MAP_PRIVATE |
 				    NEOOS_MAP_ANONYMOUS);
-	atomic_long_inc(&neoos_counters.mappings);
+	neoos_count(mappings, 1);
 	return map;
 }
 
@@ -160,14 +161,16 @@ long neoos_ioctl_map(struct neoos_file *nf, struct file *dev_file,
 	if (IS_ERR(file))
 		return PTR_ERR(file);
 	ret = neoos_check_target(file, &args);
-	if (!ret) {
-		map = neoos_mapping_alloc(file, dev_file, &args);
-		if (IS_ERR(map))
-			ret = PTR_ERR(map);
-	}
-	fput(file);
-	if (ret)
+	if (ret) {
+		fput(file);
 		return ret;
+	}
+	/* The mapping takes over our reference to the file. */
+	map = neoos_mapping_alloc(file, dev_file, &args);
+	if (IS_ERR(map)) {
+		fput(file);
+		return PTR_ERR(map);
+	}
 
 	addr = neoos_mapping_install(nf, dev_file, map, args.addr);
 	if (IS_ERR_VALUE(addr)) {
@@ -185,7 +188,7 @@ long neoos_ioctl_map(struct neoos_file *nf, struct file *dev_file,
 		return -EFAULT;
 	}
 	/* Only now has the call succeeded: a failed ioctl changes nothing. */
-	atomic64_inc(&neoos_counters.maps);
+	neoos_count(maps, 1);
 	return 0;
 }
 

@@ -9,6 +9,7 @@
 #include <linux/fs.h>
 #include <linux/mm.h>
 #include <linux/mutex.h>
+#include <linux/percpu.h>
 #include <linux/rcupdate.h>
 #include <linux/refcount.h>
 #include <linux/types.h>
@@ -84,16 +85,21 @@ struct neoos_mapping {
  * @maps: successful NEOOS_IOC_MAP calls since load
  * @unmaps: successful NEOOS_IOC_UNMAP calls since load
  *
- * Atomic; no lock.
+ * Per CPU, changed with this_cpu_add() - no lock, no atomic on the map
+ * and unmap paths - and summed by NEOOS_IOC_STATS (stats.c).  A CPU's
+ * live counts may go negative when an object dies on another CPU than it
+ * was born on; the sums are exact.
  */
 struct neoos_counters {
-	atomic_long_t mappings;
-	atomic_long_t vmas;
-	atomic64_t maps;
-	atomic64_t unmaps;
+	long mappings;
+	long vmas;
+	u64 maps;
+	u64 unmaps;
 };
 
-extern struct neoos_counters neoos_counters;
+DECLARE_PER_CPU(struct neoos_counters, neoos_counters);
+
+#define neoos_count(field, n)	this_cpu_add(neoos_counters.field, n)
 
 /* check.c */
 int neoos_check_target(struct file *file, struct neoos_map *args);
@@ -128,6 +134,9 @@ long neoos_ioctl_unmap(void __user *argp);
 /* query.c */
 long neoos_ioctl_info(void __user *argp);
 long neoos_ioctl_list(void __user *argp);
+
+/* stats.c */
+long neoos_ioctl_stats(void __user *argp);
 
 /* rw.c */
 long neoos_ioctl_rw(void __user *argp, bool write);

@@ -26,9 +26,12 @@
  * @id: its id, which together with @map survives address reuse
  * @start: VMA start
  * @len: VMA length
- * @file: target file with a reference, when there may be dirty pages
+ * @file: target file with a reference, when the range has pages to write
+ *	back or wait for
  * @pos: first file byte of the user range
  * @end: last file byte of the user range
+ * @wb_err: when there was nothing to write back, an earlier writeback
+ *	error of the file, reported (and consumed) under the lock
  */
 struct neoos_unmap_target {
 	struct neoos_mapping *map;
@@ -38,6 +41,7 @@ struct neoos_unmap_target {
 	struct file *file;
 	loff_t pos;
 	loff_t end;
+	int wb_err;
 };
 
 /* The VMA UNMAP names: by id, or by its exact range. */
@@ -47,6 +51,37 @@ static struct vm_area_struct *neoos_unmap_find(struct mm_struct *mm,
 	if (args->flags & NEOOS_UNMAP_BY_ID)
 		return neoos_find_id(mm, args->id);
 	return neoos_find_exact(mm, args->addr, args->length);
+}
+
+/* Has the page cache a folio tagged @tag in pages [@first, @last]? */
+static bool neoos_range_tagged(struct address_space *mapping, pgoff_t first,
+			       pgoff_t last, xa_mark_t tag)
+{
+	return mapping_tagged(mapping, tag) &&
+	       xa_find(&mapping->i_pages, &first, last, tag);
+}
+
+/*
+ * Has [@pos, @end] of @mapping anything to write back or wait for?
+ *
+ * file_write_and_wait_range() goes through ->writepages and the writeback
+ * wait whenever the file has any page cache at all, which made sys_munmap
+ * of a clean mapping of a cached file measurably slower than munmap(2)
+ * (tools/neoos-bench, map_unmap_*).  Every page it would write is tagged
+ * dirty and every page it would wait for is tagged writeback: a store
+ * through a shared mapping of a file that can be written back marks the
+ * folio dirty (write-notify) before the store, and writeback moves the
+ * dirty tag to the writeback tag atomically.  With neither tag in the
+ * range, only the errseq check is left, which still reports an error of
+ * earlier writeback exactly once, as file_write_and_wait_range() does.
+ */
+static bool neoos_needs_writeback(struct address_space *mapping, loff_t pos,
+				  loff_t end)
+{
+	pgoff_t first = pos >> PAGE_SHIFT, last = end >> PAGE_SHIFT;
+
+	return neoos_range_tagged(mapping, first, last, PAGECACHE_TAG_DIRTY) ||
+	       neoos_range_tagged(mapping, first, last, PAGECACHE_TAG_WRITEBACK);
 }
 
 static int neoos_unmap_lookup(struct mm_struct *mm,
@@ -69,10 +104,16 @@ static int neoos_unmap_lookup(struct mm_struct *mm,
 	t->start = vma->vm_start;
 	t->len = vma->vm_end - vma->vm_start;
 	t->file = NULL;
-	if ((vma->vm_flags & VM_SHARED) && (vma->vm_flags & VM_MAYWRITE))
-		t->file = get_file(vma->vm_file);
+	t->wb_err = 0;
 	t->pos = map->offset;
 	t->end = map->offset + map->length - 1;
+	if ((vma->vm_flags & VM_SHARED) && (vma->vm_flags & VM_MAYWRITE)) {
+		/* The VMA holds vm_file while we hold mmap_lock. */
+		if (neoos_needs_writeback(vma->vm_file->f_mapping, t->pos, t->end))
+			t->file = get_file(vma->vm_file);
+		else
+			t->wb_err = file_check_and_advance_wb_err(vma->vm_file);
+	}
 	mmap_read_unlock(mm);
 	return 0;
 }
@@ -98,47 +139,12 @@ static bool neoos_unmap_still_there(struct mm_struct *mm,
 	return same;
 }
 
-/* Has the page cache a folio tagged @tag in pages [@first, @last]? */
-static bool neoos_range_tagged(struct address_space *mapping, pgoff_t first,
-			       pgoff_t last, xa_mark_t tag)
-{
-	return mapping_tagged(mapping, tag) &&
-	       xa_find(&mapping->i_pages, &first, last, tag);
-}
-
-/*
- * Write back and wait for the dirty pages of [@pos, @end] of @file, and
- * report a writeback error once: file_write_and_wait_range(), minus its
- * work when the range has nothing to write or wait for.
- *
- * file_write_and_wait_range() goes through ->writepages and the writeback
- * wait whenever the file has any page cache at all, which made sys_munmap
- * of a clean mapping of a cached file measurably slower than munmap(2)
- * (tools/neoos-bench, map_unmap_*).  Every page it would write is tagged
- * dirty and every page it would wait for is tagged writeback: a store
- * through a shared mapping of a file that can be written back marks the
- * folio dirty (write-notify) before the store, and writeback moves the
- * dirty tag to the writeback tag atomically.  So with neither tag in the
- * range, skip straight to the errseq check, which still reports an error
- * of earlier writeback exactly once, as file_write_and_wait_range() does.
- */
-static int neoos_unmap_flush(struct file *file, loff_t pos, loff_t end)
-{
-	struct address_space *mapping = file->f_mapping;
-	pgoff_t first = pos >> PAGE_SHIFT, last = end >> PAGE_SHIFT;
-
-	if (neoos_range_tagged(mapping, first, last, PAGECACHE_TAG_DIRTY) ||
-	    neoos_range_tagged(mapping, first, last, PAGECACHE_TAG_WRITEBACK))
-		return file_write_and_wait_range(file, pos, end);
-	return file_check_and_advance_wb_err(file);
-}
-
 long neoos_ioctl_unmap(void __user *argp)
 {
 	struct mm_struct *mm = current->mm;
 	struct neoos_unmap_target t;
 	struct neoos_unmap args;
-	int ret, err = 0;
+	int ret, err;
 
 	if (copy_from_user(&args, argp, sizeof(args)))
 		return -EFAULT;
@@ -152,16 +158,20 @@ long neoos_ioctl_unmap(void __user *argp)
 	if (ret)
 		return ret;
 
+	err = t.wb_err;
 	if (t.file) {
-		err = neoos_unmap_flush(t.file, t.pos, t.end);
+		err = file_write_and_wait_range(t.file, t.pos, t.end);
 		fput(t.file);
+		/*
+		 * Writeback may have slept for long: look again.  Without it,
+		 * the window before vm_munmap() is no wider than the lookup's.
+		 */
+		if (!neoos_unmap_still_there(mm, &args, &t))
+			return -EINVAL;
 	}
-
-	if (!neoos_unmap_still_there(mm, &args, &t))
-		return -EINVAL;
 	ret = vm_munmap(t.start, t.len);
 	if (ret)
 		return ret;
-	atomic64_inc(&neoos_counters.unmaps);
+	neoos_count(unmaps, 1);
 	return err;
 }

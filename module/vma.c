@@ -21,7 +21,7 @@ static void neoos_mapping_free(struct neoos_mapping *map)
 	/* fput() defers the final release, so this is safe from ->close. */
 	fput(map->file);
 	fput(map->dev_file);
-	atomic_long_dec(&neoos_counters.mappings);
+	neoos_count(mappings, -1);
 	kfree_rcu(map, rcu);
 }
 
@@ -42,7 +42,7 @@ static void neoos_vm_open(struct vm_area_struct *vma)
 	struct neoos_mapping *map = neoos_vm_mapping(vma);
 
 	refcount_inc(&map->refs);
-	atomic_long_inc(&neoos_counters.vmas);
+	neoos_count(vmas, 1);
 	if (map->host_ops->open)
 		map->host_ops->open(vma);
 }
@@ -53,7 +53,7 @@ static void neoos_vm_close(struct vm_area_struct *vma)
 
 	if (map->host_ops->close)
 		map->host_ops->close(vma);
-	atomic_long_dec(&neoos_counters.vmas);
+	neoos_count(vmas, -1);
 	neoos_mapping_put(map);
 }
 
@@ -116,6 +116,6 @@ int neoos_vma_adopt(struct neoos_mapping *map, struct vm_area_struct *vma)
 	neoos_vma_flags_set(vma, VM_DONTEXPAND);
 
 	refcount_inc(&map->refs);
-	atomic_long_inc(&neoos_counters.vmas);
+	neoos_count(vmas, 1);
 	return 0;
 }
