@@ -1,0 +1,121 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The ABI from a 32-bit process: built with -m32 (a static i386 binary),
+ * it drives every ioctl through compat_ptr_ioctl.  The structures must
+ * have the same size and layout as in a 64-bit process - no compat code
+ * in the module - and user pointers travel as __u64.
+ */
+#include <stddef.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+
+#include <linux/neoos.h>
+
+#include "common.h"
+#include "kselftest_harness.h"
+
+#ifndef NO_M32
+/* The sizes a 64-bit process sees (x86-64). */
+_Static_assert(sizeof(struct neoos_version) == 16, "version");
+_Static_assert(sizeof(struct neoos_map) == 48, "map");
+_Static_assert(sizeof(struct neoos_unmap) == 32, "unmap");
+_Static_assert(sizeof(struct neoos_info) == 72, "info");
+_Static_assert(sizeof(struct neoos_rw) == 40, "rw");
+_Static_assert(sizeof(struct neoos_list) == 16, "list");
+_Static_assert(sizeof(struct neoos_stats) == 64, "stats");
+_Static_assert(offsetof(struct neoos_map, offset) == 16, "map.offset");
+_Static_assert(offsetof(struct neoos_info, id) == 8, "info.id");
+_Static_assert(offsetof(struct neoos_info, path_size) == 48, "info.path_size");
+_Static_assert(offsetof(struct neoos_list, ids) == 8, "list.ids");
+#endif
+
+FIXTURE(compat) {
+	int dev, fd;
+};
+
+FIXTURE_SETUP(compat)
+{
+#ifdef NO_M32
+	SKIP(return, "no 32-bit toolchain at build time (gcc-multilib)");
+#endif
+	ASSERT_EQ(4, sizeof(void *)) TH_LOG("not a 32-bit build");
+	self->dev = open("/dev/neoos", O_RDWR);
+	ASSERT_LE(0, self->dev);
+	ASSERT_EQ(0, make_pattern_file("compat_test.data", 4 * PAGE));
+	self->fd = open("compat_test.data", O_RDWR);
+	ASSERT_LE(0, self->fd);
+}
+
+FIXTURE_TEARDOWN(compat)
+{
+	if (self->fd > 0)
+		close(self->fd);
+	if (self->dev > 0)
+		close(self->dev);
+	unlink("compat_test.data");
+}
+
+TEST_F(compat, every_ioctl_from_32_bit)
+{
+	struct neoos_version v = { 0 };
+	struct neoos_map m = {
+		.fd = self->fd,
+		.flags = NEOOS_MAP_SHARED | NEOOS_MAP_PROT_FROM_FD,
+		.offset = PAGE + 3,
+		.length = 2 * PAGE,
+	};
+	char path[256] = "";
+	struct neoos_info info = {
+		.query = NEOOS_INFO_BY_ID,
+		.path = (uintptr_t)path,
+		.path_size = sizeof(path),
+	};
+	uint64_t ids[4];
+	struct neoos_list l = { .count = 4, .ids = (uintptr_t)ids };
+	char buf[8];
+	struct neoos_rw rw = { .length = 5, .buf = (uintptr_t)buf };
+	struct neoos_stats st;
+	struct neoos_unmap u;
+	unsigned char *p;
+
+	ASSERT_EQ(0, ioctl(self->dev, NEOOS_IOC_VERSION, &v));
+	EXPECT_EQ(NEOOS_ABI_MAJOR, v.major);
+
+	ASSERT_EQ(0, ioctl(self->dev, NEOOS_IOC_MAP, &m));
+	EXPECT_GT(1ULL << 32, m.addr);
+	p = (unsigned char *)(uintptr_t)m.addr;
+	EXPECT_EQ(pattern_byte(PAGE + 3), p[0]);
+	p[1] = 'c';
+	EXPECT_EQ('c', file_byte("compat_test.data", PAGE + 4));
+
+	info.id = m.id;
+	ASSERT_EQ(0, ioctl(self->dev, NEOOS_IOC_INFO, &info));
+	EXPECT_EQ(m.addr, info.addr);
+	EXPECT_EQ(2 * PAGE, info.length);
+	EXPECT_EQ(PAGE + 3, info.offset);
+	EXPECT_TRUE(strstr(path, "compat_test.data") != NULL);
+
+	ASSERT_EQ(0, ioctl(self->dev, NEOOS_IOC_LIST, &l));
+	EXPECT_EQ(1, l.count);
+	EXPECT_EQ(m.id, ids[0]);
+
+	rw.id = m.id;
+	ASSERT_EQ(0, ioctl(self->dev, NEOOS_IOC_WRITE, &(struct neoos_rw){
+		.id = m.id, .offset = 2, .length = 2, .buf = (uintptr_t)"zz" }));
+	ASSERT_EQ(0, ioctl(self->dev, NEOOS_IOC_READ, &rw));
+	EXPECT_EQ('c', buf[1]);
+	EXPECT_EQ('z', buf[2]);
+
+	ASSERT_EQ(0, ioctl(self->dev, NEOOS_IOC_STATS, &st));
+	EXPECT_LE(1, st.live_mappings);
+
+	/* Padding and unknown flags are refused here too. */
+	u = (struct neoos_unmap){ .addr = m.addr, .length = m.length, .pad = 1 };
+	EXPECT_EQ(-1, ioctl(self->dev, NEOOS_IOC_UNMAP, &u));
+	EXPECT_EQ(EINVAL, errno);
+	u.pad = 0;
+	ASSERT_EQ(0, ioctl(self->dev, NEOOS_IOC_UNMAP, &u));
+	EXPECT_EQ(SIGSEGV, child_signal(touch_read, p));
+}
+
+TEST_HARNESS_MAIN
