@@ -10,7 +10,6 @@
 #include <linux/mm.h>
 #include <linux/mutex.h>
 #include <linux/percpu.h>
-#include <linux/rcupdate.h>
 #include <linux/refcount.h>
 #include <linux/types.h>
 
@@ -60,7 +59,6 @@ struct neoos_file {
  * @vma_len: length of the page-aligned VMA around the user range
  * @prot: NEOOS_PROT_* at map time
  * @flags: NEOOS_MAP_SHARED or NEOOS_MAP_PRIVATE, and NEOOS_MAP_ANONYMOUS
- * @rcu: frees the mapping after concurrent lockless VMA users are gone
  */
 struct neoos_mapping {
 	struct vm_operations_struct vm_ops;
@@ -75,7 +73,6 @@ struct neoos_mapping {
 	unsigned long vma_len;
 	u32 prot;
 	u32 flags;
-	struct rcu_head rcu;
 };
 
 /**

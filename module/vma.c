@@ -22,7 +22,13 @@ static void neoos_mapping_free(struct neoos_mapping *map)
 	fput(map->file);
 	fput(map->dev_file);
 	neoos_count(mappings, -1);
-	kfree_rcu(map, rcu);
+	/*
+	 * No RCU delay is needed: nothing reads vma->vm_ops without holding
+	 * mmap_lock or the VMA's own lock, and ->close runs on a VMA that is
+	 * already detached and write-locked (6.12 then points it at
+	 * vma_dummy_vm_ops).
+	 */
+	kfree(map);
 }
 
 void neoos_mapping_put(struct neoos_mapping *map)
