@@ -130,14 +130,57 @@ static int neoos_info_check(const struct neoos_info *info)
 	return 0;
 }
 
-long neoos_ioctl_info(void __user *argp)
+/*
+ * neoos_get_mm() and mmap_read_lock() in one: the mm of process @pid,
+ * referenced and read-locked, for neoos_unlock_mm().
+ */
+static struct mm_struct *neoos_lock_mm(pid_t pid, pid_t *owner)
+{
+	struct mm_struct *mm = neoos_get_mm(pid, owner);
+
+	if (IS_ERR(mm))
+		return mm;
+	if (mmap_read_lock_killable(mm)) {
+		mmput(mm);
+		return ERR_PTR(-EINTR);
+	}
+	return mm;
+}
+
+static void neoos_unlock_mm(struct mm_struct *mm)
+{
+	mmap_read_unlock(mm);
+	mmput(mm);
+}
+
+/* Find the mapping @info names and fill @info in; the path goes to @buf. */
+static int neoos_info_lookup(struct neoos_info *info, char *buf,
+			     const char **path)
 {
 	struct vm_area_struct *vma;
+	struct mm_struct *mm;
+	pid_t owner;
+
+	mm = neoos_lock_mm(info->pid, &owner);
+	if (IS_ERR(mm))
+		return PTR_ERR(mm);
+	if (info->query == NEOOS_INFO_BY_ID)
+		vma = neoos_find_id(mm, info->id);
+	else
+		vma = neoos_find_addr(mm, info->addr);
+	if (vma)
+		neoos_fill_info(info, vma, buf, path);
+	info->owner_pid = owner;
+	/* The path lives in @buf, which outlives the lock. */
+	neoos_unlock_mm(mm);
+	return vma ? 0 : -EINVAL;
+}
+
+long neoos_ioctl_info(void __user *argp)
+{
 	struct neoos_info info;
 	const char *path = "";
 	char *path_buf = NULL;
-	struct mm_struct *mm;
-	pid_t owner;
 	int ret;
 
 	if (copy_from_user(&info, argp, sizeof(info)))
@@ -150,34 +193,11 @@ long neoos_ioctl_info(void __user *argp)
 		if (!path_buf)
 			return -ENOMEM;
 	}
-	mm = neoos_get_mm(info.pid, &owner);
-	if (IS_ERR(mm)) {
-		ret = PTR_ERR(mm);
-		goto out_free;
-	}
-
-	ret = mmap_read_lock_killable(mm);
-	if (ret)
-		goto out_mmput;
-	if (info.query == NEOOS_INFO_BY_ID)
-		vma = neoos_find_id(mm, info.id);
-	else
-		vma = neoos_find_addr(mm, info.addr);
-	if (vma)
-		neoos_fill_info(&info, vma, path_buf, &path);
-	else
-		ret = -EINVAL;
-	info.owner_pid = owner;
-	/* The path lives in path_buf, which outlives the lock. */
-	mmap_read_unlock(mm);
-
+	ret = neoos_info_lookup(&info, path_buf, &path);
 	if (!ret)
 		ret = neoos_copy_path(&info, path);
 	if (!ret && copy_to_user(argp, &info, sizeof(info)))
 		ret = -EFAULT;
-out_mmput:
-	mmput(mm);
-out_free:
 	kfree(path_buf);
 	return ret;
 }
@@ -210,7 +230,7 @@ long neoos_ioctl_list(void __user *argp)
 	u64 *ids = NULL;
 	u32 max = 0, n;
 	pid_t owner;
-	int ret;
+	int ret = 0;
 
 	if (copy_from_user(&args, argp, sizeof(args)))
 		return -EFAULT;
@@ -222,16 +242,13 @@ long neoos_ioctl_list(void __user *argp)
 		if (!ids && max)
 			return -ENOMEM;
 	}
-	mm = neoos_get_mm(args.pid, &owner);
+	mm = neoos_lock_mm(args.pid, &owner);
 	if (IS_ERR(mm)) {
-		ret = PTR_ERR(mm);
-		goto out_free;
+		kvfree(ids);
+		return PTR_ERR(mm);
 	}
-	ret = mmap_read_lock_killable(mm);
-	if (ret)
-		goto out_mmput;
 	n = neoos_collect_ids(mm, ids, max);
-	mmap_read_unlock(mm);
+	neoos_unlock_mm(mm);
 
 	if (max && copy_to_user(u64_to_user_ptr(args.ids), ids,
 				min(n, max) * sizeof(*ids)))
@@ -239,9 +256,6 @@ long neoos_ioctl_list(void __user *argp)
 	args.count = n;
 	if (!ret && copy_to_user(argp, &args, sizeof(args)))
 		ret = -EFAULT;
-out_mmput:
-	mmput(mm);
-out_free:
 	kvfree(ids);
 	return ret;
 }
