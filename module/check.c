@@ -117,11 +117,9 @@ int neoos_check_target(struct file *file, struct neoos_map *args)
 		return -EINVAL;
 	if (!file->f_op->mmap)
 		return -ENODEV;
-	if (args->flags & NEOOS_MAP_PROT_FROM_FD) {
-		if (!(file->f_mode & FMODE_READ))
-			return -EACCES;
+	/* O_WRONLY gives READ | WRITE here; check_access refuses it. */
+	if (args->flags & NEOOS_MAP_PROT_FROM_FD)
 		args->prot = neoos_prot_from_fd(file);
-	}
 	ret = neoos_map_check_access(file, args->prot, shared);
 	if (ret)
 		return ret;

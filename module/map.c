@@ -244,7 +244,8 @@ int neoos_dev_mmap(struct file *dev_file, struct vm_area_struct *vma)
 	 * The VM_MAY* flags were computed for /dev/neoos: recompute them for
 	 * the target before its ->mmap sees them, as do_mmap() would have.
 	 */
-	if ((map->flags & NEOOS_MAP_SHARED) && !neoos_shared_maywrite(map->file, map->flags))
+	if ((map->flags & NEOOS_MAP_SHARED) &&
+	    !neoos_shared_maywrite(file, map->flags))
 		neoos_vma_flags_clear(vma, VM_MAYWRITE | VM_SHARED);
 	if (neoos_path_noexec(&file->f_path))
 		neoos_vma_flags_clear(vma, VM_MAYEXEC);
