@@ -106,17 +106,25 @@ bench:
 install: lib tools $(if $(KDIR),module)
 	$(MAKE) -C libneoos install DESTDIR=$(DESTDIR) PREFIX=$(PREFIX) LIBDIR=$(LIBDIR) INCLUDEDIR=$(INCLUDEDIR) MANDIR=$(MANDIR)
 	$(MAKE) -C tools install DESTDIR=$(DESTDIR) PREFIX=$(PREFIX) BINDIR=$(BINDIR) MANDIR=$(MANDIR)
-	install -d $(DESTDIR)$(MANDIR)/man4 $(DESTDIR)$(UDEVRULESDIR) $(DESTDIR)$(MODULESLOADDIR)
+	install -d $(DESTDIR)$(UDEVRULESDIR) $(DESTDIR)$(MODULESLOADDIR)
 	install -m 0644 module/60-neoos.rules $(DESTDIR)$(UDEVRULESDIR)/60-neoos.rules
 	install -m 0644 module/modules-load.conf $(DESTDIR)$(MODULESLOADDIR)/neoos.conf
-	sed 's/@VERSION@/$(VERSION)/g' module/man/neoos.4 > $(DESTDIR)$(MANDIR)/man4/neoos.4
+	tools/install-man install $(DESTDIR)$(MANDIR) $(VERSION) module/man/neoos.4
 	@if [ -n "$(KDIR)" ] && [ -f module/neoos.ko ]; then \
 		$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_DIR=updates CONFIG_MODULE_SIG_ALL= \
 			$(if $(DESTDIR),INSTALL_MOD_PATH=$(DESTDIR) DEPMOD=true) modules_install; \
 	fi
 
 uninstall:
-	rm -f $(DESTDIR)$(MANDIR)/man4/neoos.4 $(DESTDIR)$(UDEVRULESDIR)/60-neoos.rules \
+	tools/install-man uninstall $(DESTDIR)$(MANDIR) $(VERSION) module/man/neoos.4
+	@# neoos.ko as modules_install put it, for whichever kernel it was
+	@for ko in $(DESTDIR)/lib/modules/*/updates/module/neoos.ko; do \
+		[ -e "$$ko" ] || continue; \
+		rm -f "$$ko"; \
+		rel=$${ko#$(DESTDIR)/lib/modules/}; rel=$${rel%%/*}; \
+		$(if $(DESTDIR),:,depmod -a "$$rel"); \
+	done
+	rm -f $(DESTDIR)$(UDEVRULESDIR)/60-neoos.rules \
 	      $(DESTDIR)$(MODULESLOADDIR)/neoos.conf
 	$(MAKE) -C libneoos uninstall DESTDIR=$(DESTDIR) PREFIX=$(PREFIX) LIBDIR=$(LIBDIR) INCLUDEDIR=$(INCLUDEDIR) MANDIR=$(MANDIR)
 	$(MAKE) -C tools uninstall DESTDIR=$(DESTDIR) PREFIX=$(PREFIX) BINDIR=$(BINDIR) MANDIR=$(MANDIR)
