@@ -10,7 +10,8 @@
  *  - user pointers and addresses travel as __u64;
  *  - unknown flag bits and non-zero padding are rejected with -EINVAL, so
  *    they can be given a meaning later without breaking old binaries;
- *  - a failed ioctl changes nothing.
+ *  - a failed ioctl changes nothing, except NEOOS_IOC_WRITE, which like
+ *    write(2) may have copied a prefix of its buffer before it failed.
  *
  * Errors (the ioctls return precise Linux errnos; libneoos folds them into
  * NeoOS's E_* codes, see neoos(7)):
@@ -167,7 +168,8 @@ struct neoos_info {
  * page cache for shared mappings, copy-on-write for private ones.  The
  * mapping's protection applies: reading needs NEOOS_PROT_READ, writing
  * NEOOS_PROT_WRITE (-EACCES otherwise).  A range the file no longer
- * backs (truncated) is -EIO.
+ * backs (truncated) is -EIO.  The copy goes a page at a time: when it
+ * fails part-way (-EFAULT, -EIO, -EINTR), a prefix has been copied.
  */
 struct neoos_rw {
 	__u64 id;
