@@ -14,6 +14,7 @@
 #include <linux/fs.h>
 #include <linux/hugetlb.h>
 #include <linux/magic.h>
+#include <linux/mm.h>
 #include <linux/mount.h>
 #include <linux/overflow.h>
 #include <linux/shmem_fs.h>
@@ -48,7 +49,7 @@ static bool neoos_write_sealed(struct file *file)
 }
 
 /* Like path_noexec(), which is not exported. */
-bool neoos_path_noexec(const struct path *path)
+static bool neoos_path_noexec(const struct path *path)
 {
 	return (path->mnt->mnt_flags & MNT_NOEXEC) ||
 	       (path->mnt->mnt_sb->s_iflags & SB_I_NOEXEC);
@@ -126,13 +127,30 @@ int neoos_check_target(struct file *file, struct neoos_map *args)
 	return neoos_map_check_range(file, args->offset, args->length);
 }
 
-/*
- * May the VMA be shared and writable, now or after mprotect()?  Not when
- * the fd is read-only, nor when a write seal forbids it for ever.
+/**
+ * neoos_vm_deny - the VMA flags a mapping of @file must not have
+ * @file: the target, already through neoos_check_target()
+ * @flags: the request's NEOOS_MAP_* flags
+ *
+ * vm_mmap() computed the VM_MAY* flags for /dev/neoos; these are the ones
+ * do_mmap() would have left out for the target, so that mprotect() can
+ * never give the mapping more than the descriptor allows: no shared write
+ * on a read-only descriptor or a write-sealed memfd (the VMA then is not
+ * VM_SHARED either, as do_mmap() does it), no exec on a noexec mount.
+ * Decided once per mapping; NEOOS_IOC_MAP and neoos_dev_mmap() both use
+ * the answer.
+ *
+ * Return: VM_MAYWRITE, VM_SHARED and VM_MAYEXEC, or some or none of them.
  */
-bool neoos_shared_maywrite(struct file *file, u32 flags)
+unsigned long neoos_vm_deny(struct file *file, u32 flags)
 {
-	return (flags & NEOOS_MAP_SHARED) && (file->f_mode & FMODE_WRITE) &&
-	       !neoos_write_sealed(file);
+	unsigned long deny = 0;
+
+	if ((flags & NEOOS_MAP_SHARED) &&
+	    (!(file->f_mode & FMODE_WRITE) || neoos_write_sealed(file)))
+		deny |= VM_MAYWRITE | VM_SHARED;
+	if (neoos_path_noexec(&file->f_path))
+		deny |= VM_MAYEXEC;
+	return deny;
 }
 

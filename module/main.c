@@ -16,19 +16,21 @@
  *
  *  - struct neoos_mapping: one per successful NEOOS_IOC_MAP.  NEOOS_IOC_MAP
  *    calls vm_mmap() on the /dev/neoos file itself; neoos_dev_mmap() turns
- *    the new VMA into a mapping of the target file (vma_set_file() and the
- *    target's own ->mmap, as fs/coda does), then points vma->vm_ops at a
- *    copy of the target's vm_operations embedded in the neoos_mapping with
- *    neoos overrides.  From then on the VMA belongs to the target's
+ *    the new VMA into a mapping of the target file (a vma_set_file() that
+ *    moves references, and the target's own ->mmap, as fs/coda does),
+ *    then points vma->vm_ops at a copy of the target's vm_operations
+ *    embedded in the neoos_mapping with neoos overrides.  From then on the VMA belongs to the target's
  *    i_mmap tree like any other mapping of it: truncation, writeback and
  *    reclaim see it.  Each VMA (fork makes more) holds a reference to the
  *    neoos_mapping; the last VMA to close frees it.
  *
- *  - The neoos_mapping holds a reference to the target file (besides the
- *    VMA's own) and to the /dev/neoos file it was made through.  The
- *    latter pins neoos.ko (fops->owner) for as long as any VMA lives, even
- *    after every /dev/neoos descriptor is closed, because the VMAs point
- *    at code and data of this module.
+ *  - Each VMA holds the target file through vm_file; the first one gets
+ *    the reference NEOOS_IOC_MAP took with fget(), forks take their own.
+ *    The neoos_mapping holds the reference to the /dev/neoos file the core
+ *    took for the VMA before neoos_dev_mmap() gave it the target.  It
+ *    pins neoos.ko (fops->owner) for as long as any VMA lives, even after
+ *    every /dev/neoos descriptor is closed, because the VMAs point at code
+ *    and data of this module.
  *
  * Mappings are found through VMAs, never from a table (lookup.c): MAP
  * works on current->mm, and UNMAP, READ and WRITE look their address or

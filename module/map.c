@@ -63,9 +63,8 @@ static struct file *neoos_map_target(const struct neoos_map *args)
 	return file ?: ERR_PTR(-EBADF);
 }
 
-/* On success the mapping owns the caller's reference to @file. */
+/* The mapping borrows the caller's reference to @file. */
 static struct neoos_mapping *neoos_mapping_alloc(struct file *file,
-						 struct file *dev_file,
 						 const struct neoos_map *args)
 {
 	struct neoos_mapping *map;
@@ -83,7 +82,6 @@ static struct neoos_mapping *neoos_mapping_alloc(struct file *file,
 	}
 	refcount_set(&map->refs, 1);
 	map->file = file;
-	map->dev_file = get_file(dev_file);
 	map->id = atomic64_inc_return(&neoos_next_id);
 	map->offset = args->offset;
 	map->length = args->length;
@@ -91,6 +89,7 @@ static struct neoos_mapping *neoos_mapping_alloc(struct file *file,
 	map->prot = args->prot;
 	map->flags = args->flags & (NEOOS_MAP_SHARED | NEOOS_MAP_PRIVATE |
 				    NEOOS_MAP_ANONYMOUS);
+	map->vm_deny = neoos_vm_deny(file, map->flags);
 	neoos_count(mappings, 1);
 	return map;
 }
@@ -117,7 +116,8 @@ static unsigned long neoos_mapping_install(struct neoos_file *nf,
 					   struct neoos_mapping *map, u64 hint)
 {
 	struct address_space *mapping = map->file->f_mapping;
-	bool writable = neoos_shared_maywrite(map->file, map->flags);
+	bool writable = (map->flags & NEOOS_MAP_SHARED) &&
+			!(map->vm_deny & VM_MAYWRITE);
 	unsigned long flags, addr;
 	int ret;
 
@@ -165,23 +165,27 @@ long neoos_ioctl_map(struct neoos_file *nf, struct file *dev_file,
 		fput(file);
 		return ret;
 	}
-	/* The mapping takes over our reference to the file. */
-	map = neoos_mapping_alloc(file, dev_file, &args);
+	map = neoos_mapping_alloc(file, &args);
 	if (IS_ERR(map)) {
 		fput(file);
 		return PTR_ERR(map);
 	}
 
 	addr = neoos_mapping_install(nf, dev_file, map, args.addr);
-	if (IS_ERR_VALUE(addr)) {
-		neoos_mapping_put(map);
-		return (long)addr;
-	}
-
+	/*
+	 * Once neoos_dev_mmap() made the VMA, our reference to the file is
+	 * the VMA's vm_file (which the core drops itself if it failed after
+	 * that); until then it is still ours.
+	 */
+	if (!map->dev_file)
+		fput(file);
 	args.addr = addr + map->page_off;
 	args.id = map->id;
 	vma_len = map->vma_len;
 	neoos_mapping_put(map);
+	if (IS_ERR_VALUE(addr))
+		return (long)addr;
+
 	if (copy_to_user(argp, &args, sizeof(args))) {
 		/* Nobody learnt the address: take the mapping back. */
 		vm_munmap(addr, vma_len);
@@ -241,18 +245,27 @@ int neoos_dev_mmap(struct file *dev_file, struct vm_area_struct *vma)
 	file = map->file;
 
 	/*
-	 * The VM_MAY* flags were computed for /dev/neoos: recompute them for
-	 * the target before its ->mmap sees them, as do_mmap() would have.
+	 * The VM_MAY* flags were computed for /dev/neoos: take away what the
+	 * target's descriptor does not allow before its ->mmap sees them.
 	 */
-	if ((map->flags & NEOOS_MAP_SHARED) &&
-	    !neoos_shared_maywrite(file, map->flags))
-		neoos_vma_flags_clear(vma, VM_MAYWRITE | VM_SHARED);
-	if (neoos_path_noexec(&file->f_path))
-		neoos_vma_flags_clear(vma, VM_MAYEXEC);
+	if (map->vm_deny)
+		neoos_vma_flags_clear(vma, map->vm_deny);
 
-	vma_set_file(vma, file);
+	/*
+	 * vma_set_file(), with the references moved instead of taken and
+	 * dropped: the VMA gets NEOOS_IOC_MAP's reference to the target, and
+	 * the core's reference to /dev/neoos, which the VMA held, becomes
+	 * the mapping's pin on this module.  On failure both go back, and
+	 * the core drops its own reference as usual.
+	 */
+	vma->vm_file = file;
 	ret = call_mmap(file, vma);
-	if (ret)
+	if (!ret)
+		ret = neoos_vma_adopt(map, vma);
+	if (ret) {
+		vma->vm_file = dev_file;
 		return ret;
-	return neoos_vma_adopt(map, vma);
+	}
+	map->dev_file = dev_file;
+	return 0;
 }

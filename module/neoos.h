@@ -47,9 +47,12 @@ struct neoos_file {
  * @refs: one per VMA (the first VMA's is taken in neoos_dev_mmap(), a
  *	forked child's in neoos_vm_open()) plus one held by the MAP ioctl
  *	while it runs
- * @file: the target file; a reference of our own, besides the VMA's
- * @dev_file: the /dev/neoos file the mapping was made through; its
- *	reference pins neoos.ko while any VMA of the mapping lives
+ * @file: the target file, borrowed from NEOOS_IOC_MAP's reference while
+ *	it installs the mapping; not used afterwards (the VMAs hold the
+ *	target through vm_file)
+ * @dev_file: NULL until the first VMA exists; then the core's reference
+ *	on the /dev/neoos file that VMA was made on, taken over by
+ *	neoos_dev_mmap(); it pins neoos.ko while any VMA of the mapping lives
  * @id: unique among all neoos mappings since the module was loaded, hence
  *	within every process
  * @offset: byte offset in the file the caller asked for
@@ -57,6 +60,8 @@ struct neoos_file {
  * @page_off: @offset's offset within its page: the user address is
  *	vm_start + @page_off
  * @vma_len: length of the page-aligned VMA around the user range
+ * @vm_deny: VM_MAY* (and VM_SHARED) flags the target's descriptor does not
+ *	permit, cleared from the VMA before the target's ->mmap sees it
  * @prot: NEOOS_PROT_* at map time
  * @flags: NEOOS_MAP_SHARED or NEOOS_MAP_PRIVATE, and NEOOS_MAP_ANONYMOUS
  */
@@ -71,6 +76,7 @@ struct neoos_mapping {
 	u64 length;
 	unsigned long page_off;
 	unsigned long vma_len;
+	unsigned long vm_deny;
 	u32 prot;
 	u32 flags;
 };
@@ -100,8 +106,7 @@ DECLARE_PER_CPU(struct neoos_counters, neoos_counters);
 
 /* check.c */
 int neoos_check_target(struct file *file, struct neoos_map *args);
-bool neoos_shared_maywrite(struct file *file, u32 flags);
-bool neoos_path_noexec(const struct path *path);
+unsigned long neoos_vm_deny(struct file *file, u32 flags);
 
 /* map.c */
 long neoos_ioctl_map(struct neoos_file *nf, struct file *dev_file,
@@ -114,7 +119,7 @@ unsigned long neoos_dev_get_unmapped_area(struct file *dev_file,
 					  unsigned long flags);
 
 /* vma.c */
-struct neoos_mapping *neoos_vma_mapping(struct vm_area_struct *vma);
+int neoos_vm_may_split(struct vm_area_struct *vma, unsigned long addr);
 int neoos_vma_adopt(struct neoos_mapping *map, struct vm_area_struct *vma);
 void neoos_mapping_put(struct neoos_mapping *map);
 
@@ -137,5 +142,22 @@ long neoos_ioctl_stats(void __user *argp);
 
 /* rw.c */
 long neoos_ioctl_rw(void __user *argp, bool write);
+
+/**
+ * neoos_vma_mapping - the neoos mapping a VMA belongs to
+ * @vma: any VMA or NULL; the caller holds its mm's mmap_lock
+ *
+ * Inline: every UNMAP, INFO, READ and WRITE asks it.
+ *
+ * Return: the mapping, or NULL if @vma is not a neoos VMA.
+ */
+static inline struct neoos_mapping *
+neoos_vma_mapping(struct vm_area_struct *vma)
+{
+	if (!vma || !vma->vm_ops ||
+	    vma->vm_ops->may_split != neoos_vm_may_split)
+		return NULL;
+	return container_of(vma->vm_ops, struct neoos_mapping, vm_ops);
+}
 
 #endif /* _NEOOS_H */

@@ -84,6 +84,20 @@ static bool neoos_needs_writeback(struct address_space *mapping, loff_t pos,
 	       neoos_range_tagged(mapping, first, last, PAGECACHE_TAG_WRITEBACK);
 }
 
+/*
+ * An error of earlier writeback of @file that this descriptor has not seen
+ * yet, consumed, as file_check_and_advance_wb_err() reports it.  That
+ * function also clears AS_EIO and AS_ENOSPC on every call, two atomic
+ * operations on the mapping's flags that an unmap with no new error has
+ * no reason to pay; only the lockless errseq check is made then.
+ */
+static int neoos_check_wb_err(struct file *file)
+{
+	if (!errseq_check(&file->f_mapping->wb_err, READ_ONCE(file->f_wb_err)))
+		return 0;
+	return file_check_and_advance_wb_err(file);
+}
+
 static int neoos_unmap_lookup(struct mm_struct *mm,
 			      const struct neoos_unmap *args,
 			      struct neoos_unmap_target *t)
@@ -112,7 +126,7 @@ static int neoos_unmap_lookup(struct mm_struct *mm,
 		if (neoos_needs_writeback(vma->vm_file->f_mapping, t->pos, t->end))
 			t->file = get_file(vma->vm_file);
 		else
-			t->wb_err = file_check_and_advance_wb_err(vma->vm_file);
+			t->wb_err = neoos_check_wb_err(vma->vm_file);
 	}
 	mmap_read_unlock(mm);
 	return 0;

@@ -19,8 +19,8 @@
 static void neoos_mapping_free(struct neoos_mapping *map)
 {
 	/* fput() defers the final release, so this is safe from ->close. */
-	fput(map->file);
-	fput(map->dev_file);
+	if (map->dev_file)
+		fput(map->dev_file);
 	neoos_count(mappings, -1);
 	/*
 	 * No RCU delay is needed: nothing reads vma->vm_ops without holding
@@ -37,6 +37,7 @@ void neoos_mapping_put(struct neoos_mapping *map)
 		neoos_mapping_free(map);
 }
 
+/* Only called on neoos VMAs, whose vm_ops are a neoos_mapping's. */
 static struct neoos_mapping *neoos_vm_mapping(struct vm_area_struct *vma)
 {
 	return container_of(vma->vm_ops, struct neoos_mapping, vm_ops);
@@ -63,7 +64,8 @@ static void neoos_vm_close(struct vm_area_struct *vma)
 	neoos_mapping_put(map);
 }
 
-static int neoos_vm_may_split(struct vm_area_struct *vma, unsigned long addr)
+/* Also what neoos_vma_mapping() recognises a neoos VMA by. */
+int neoos_vm_may_split(struct vm_area_struct *vma, unsigned long addr)
 {
 	return -EINVAL;
 }
@@ -71,20 +73,6 @@ static int neoos_vm_may_split(struct vm_area_struct *vma, unsigned long addr)
 static int neoos_vm_mremap(struct vm_area_struct *vma)
 {
 	return -EINVAL;
-}
-
-/**
- * neoos_vma_mapping - the neoos mapping a VMA belongs to
- * @vma: any VMA; the caller holds its mm's mmap_lock
- *
- * Return: the mapping, or NULL if @vma is not a neoos VMA.
- */
-struct neoos_mapping *neoos_vma_mapping(struct vm_area_struct *vma)
-{
-	if (!vma || !vma->vm_ops ||
-	    vma->vm_ops->may_split != neoos_vm_may_split)
-		return NULL;
-	return neoos_vm_mapping(vma);
 }
 
 /* Mappings neoos can keep to its promise: page cache ones. */
