@@ -19,10 +19,11 @@
  *    the new VMA into a mapping of the target file (a vma_set_file() that
  *    moves references, and the target's own ->mmap, as fs/coda does),
  *    then points vma->vm_ops at a copy of the target's vm_operations
- *    embedded in the neoos_mapping with neoos overrides.  From then on the VMA belongs to the target's
- *    i_mmap tree like any other mapping of it: truncation, writeback and
- *    reclaim see it.  Each VMA (fork makes more) holds a reference to the
- *    neoos_mapping; the last VMA to close frees it.
+ *    embedded in the neoos_mapping with neoos overrides.  From then on
+ *    the VMA belongs to the target's i_mmap tree like any other mapping
+ *    of it: truncation, writeback and reclaim see it.  Each VMA (fork
+ *    makes more) holds a reference to the neoos_mapping; the last VMA to
+ *    close frees it.
  *
  *  - Each VMA holds the target file through vm_file; the first one gets
  *    the reference NEOOS_IOC_MAP took with fget(), forks take their own.
