@@ -60,7 +60,7 @@ static int neoos_dev_open(struct inode *inode, struct file *file)
 {
 	struct neoos_file *nf;
 
-	nf = kzalloc(sizeof(*nf), GFP_KERNEL);
+	nf = kzalloc(sizeof(*nf), GFP_KERNEL_ACCOUNT);
 	if (!nf)
 		return -ENOMEM;
 	mutex_init(&nf->map_lock);

@@ -70,7 +70,8 @@ static struct neoos_mapping *neoos_mapping_alloc(struct file *file,
 	struct neoos_mapping *map;
 	u64 vma_len;
 
-	map = kzalloc(sizeof(*map), GFP_KERNEL);
+	/* Charged to the caller's memory cgroup, as its VMAs are. */
+	map = kzalloc(sizeof(*map), GFP_KERNEL_ACCOUNT);
 	if (!map)
 		return ERR_PTR(-ENOMEM);
 

@@ -238,7 +238,7 @@ long neoos_ioctl_list(void __user *argp)
 		if (args.count > NEOOS_LIST_MAX)
 			return -EINVAL;
 		max = args.count;
-		ids = kvmalloc_array(max, sizeof(*ids), GFP_KERNEL);
+		ids = kvmalloc_array(max, sizeof(*ids), GFP_KERNEL_ACCOUNT);
 		if (!ids && max)
 			return -ENOMEM;
 	}

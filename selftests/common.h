@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <linux/fiemap.h>
@@ -238,6 +239,61 @@ static inline int disk_bytes(const char *path, off_t pos, void *buf,
 	ret = pread(fd, buf, len, phys) == (ssize_t)len ? 0 : -EIO;
 	close(fd);
 	return ret;
+}
+
+/* Write @val to the cgroup file @dir/@file; false on failure. */
+static inline bool cgroup_write(const char *dir, const char *file,
+				const char *val)
+{
+	char path[256];
+	bool ok;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	fd = open(path, O_WRONLY);
+	if (fd < 0)
+		return false;
+	ok = write(fd, val, strlen(val)) == (ssize_t)strlen(val);
+	close(fd);
+	return ok;
+}
+
+/*
+ * Move this process into the memory cgroup /sys/fs/cgroup/@name, made
+ * with memory.max @max ("max" for none), mounting cgroup2 and enabling
+ * the memory controller if needed.  Needs root; false if it cannot.
+ */
+static inline bool join_memcg(const char *name, const char *max)
+{
+	char dir[128], pid[32];
+
+	mkdir("/sys/fs/cgroup", 0755);
+	mount("cgroup2", "/sys/fs/cgroup", "cgroup2", 0, NULL);
+	if (!cgroup_write("/sys/fs/cgroup", "cgroup.subtree_control",
+			  "+memory"))
+		return false;
+	snprintf(dir, sizeof(dir), "/sys/fs/cgroup/%s", name);
+	mkdir(dir, 0755);
+	snprintf(pid, sizeof(pid), "%d", getpid());
+	return cgroup_write(dir, "memory.max", max) &&
+	       cgroup_write(dir, "cgroup.procs", pid);
+}
+
+/* memory.current of /sys/fs/cgroup/@name, or -1. */
+static inline long memcg_current(const char *name)
+{
+	char path[128];
+	long val = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/fs/cgroup/%s/memory.current", name);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	if (fscanf(f, "%ld", &val) != 1)
+		val = -1;
+	fclose(f);
+	return val;
 }
 
 #endif

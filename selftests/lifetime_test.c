@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Lifetimes around neoos mappings: the module stays while a mapping does,
- * exec and exit clean up, threads map and unmap at once, and memfd seals
- * see neoos's writable mappings exactly as they see mmap(2)'s.
+ * exec and exit clean up, threads map and unmap at once, memfd seals see
+ * neoos's writable mappings exactly as they see mmap(2)'s, and the kernel
+ * memory a mapping holds is charged to its maker's memory cgroup.
  */
 #include <pthread.h>
 #include <sys/mman.h>
@@ -12,6 +13,23 @@
 
 #include "common.h"
 #include "kselftest_harness.h"
+
+/* Run @fn(@arg) in a child: its exit status, or 1000 + a signal. */
+static int in_child(int (*fn)(void *), void *arg)
+{
+	int status;
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		status = fn(arg);
+		fflush(NULL);
+		_exit(status);
+	}
+	if (pid < 0 || waitpid(pid, &status, 0) != pid)
+		return -1;
+	return WIFSIGNALED(status) ? 1000 + WTERMSIG(status) :
+				     WEXITSTATUS(status);
+}
 
 static int delete_module(const char *name)
 {
@@ -252,6 +270,86 @@ TEST(memfd_seals_balanced_after_many_mappings)
 	}
 	EXPECT_EQ(0, fcntl(fd, F_ADD_SEALS, F_SEAL_WRITE));
 	close(fd);
+}
+
+#define CHARGE_MAPS	8000
+
+static void *charge_maps[CHARGE_MAPS];
+
+/*
+ * Bytes memory cgroup @cg was charged while CHARGE_MAPS mappings of the
+ * first page of @fd lived, made with sys_mmap() if @neoos, else mmap(2).
+ * Every mapping maps file offset 0, so no two VMAs can merge.
+ */
+static long charged_for_maps(const char *cg, int fd, bool neoos)
+{
+	long before, after;
+	int i;
+
+	before = memcg_current(cg);
+	for (i = 0; i < CHARGE_MAPS; i++) {
+		charge_maps[i] = neoos ? sys_mmap(fd, 0, PAGE) :
+			mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED,
+			     fd, 0);
+		if (!charge_maps[i] || charge_maps[i] == MAP_FAILED)
+			return -1;
+	}
+	after = memcg_current(cg);
+	for (i = 0; i < CHARGE_MAPS; i++) {
+		if (neoos ? sys_munmap(charge_maps[i], PAGE) :
+			    munmap(charge_maps[i], PAGE))
+			return -1;
+	}
+	return before < 0 || after < 0 ? -1 : after - before;
+}
+
+/* In a child, inside the cgroup: 0 if neoos's objects were charged. */
+static int charge_child(void *arg)
+{
+	int fd = *(int *)arg;
+	long native, neoos;
+
+	if (!join_memcg("neoos-charge", "max"))
+		return 2;
+	/* One of each first, so neither side pays for first-use setup. */
+	if (charged_for_maps("neoos-charge", fd, false) < 0 ||
+	    charged_for_maps("neoos-charge", fd, true) < 0)
+		return 3;
+	native = charged_for_maps("neoos-charge", fd, false);
+	neoos = charged_for_maps("neoos-charge", fd, true);
+	ksft_print_msg("memory.current grew %ld bytes for %d mmap(2) mappings, %ld for %d sys_mmap ones\n",
+		       native, CHARGE_MAPS, neoos, CHARGE_MAPS);
+	if (native < 0 || neoos < 0)
+		return 3;
+	/*
+	 * Both pay for their VMAs and page tables; neoos's mapping objects
+	 * (256 bytes each) come on top.  Without __GFP_ACCOUNT they would be
+	 * charged to nobody and the two would grow alike.
+	 */
+	return neoos - native >= CHARGE_MAPS * 128L ? 0 : 1;
+}
+
+/*
+ * A process in a memory cgroup cannot pin uncharged kernel memory through
+ * neoos: each mapping's kernel object is charged to the cgroup, as its VMA
+ * is.
+ */
+TEST(mapping_memory_charged_to_memcg)
+{
+	int fd, ret;
+
+	if (geteuid())
+		SKIP(return, "making a memory cgroup needs root");
+	ASSERT_EQ(0, make_pattern_file("charge.dat", PAGE));
+	fd = open("charge.dat", O_RDWR);
+	ASSERT_LE(0, fd);
+	ret = in_child(charge_child, &fd);
+	close(fd);
+	unlink("charge.dat");
+	rmdir("/sys/fs/cgroup/neoos-charge");
+	if (ret == 2)
+		SKIP(return, "no cgroup2 memory controller to join");
+	ASSERT_EQ(0, ret);
 }
 
 TEST_HARNESS_MAIN

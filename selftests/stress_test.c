@@ -178,39 +178,10 @@ static pid_t spawn(int proc, uint64_t seed)
 /* Put this process (and so its workers) in a small memory cgroup. */
 static bool limit_memory(void)
 {
-	char buf[64];
-	int fd;
+	char max[32];
 
-	mkdir("/sys/fs/cgroup", 0755);
-	mount("cgroup2", "/sys/fs/cgroup", "cgroup2", 0, NULL);
-	fd = open("/sys/fs/cgroup/cgroup.subtree_control", O_WRONLY);
-	if (fd < 0)
-		return false;
-	if (write(fd, "+memory", 7) != 7) {
-		close(fd);
-		return false;
-	}
-	close(fd);
-	mkdir("/sys/fs/cgroup/neoos-stress", 0755);
-	fd = open("/sys/fs/cgroup/neoos-stress/memory.max", O_WRONLY);
-	if (fd < 0)
-		return false;
-	snprintf(buf, sizeof(buf), "%d", CGROUP_MB << 20);
-	if (write(fd, buf, strlen(buf)) < 0) {
-		close(fd);
-		return false;
-	}
-	close(fd);
-	fd = open("/sys/fs/cgroup/neoos-stress/cgroup.procs", O_WRONLY);
-	if (fd < 0)
-		return false;
-	snprintf(buf, sizeof(buf), "%d", getpid());
-	if (write(fd, buf, strlen(buf)) < 0) {
-		close(fd);
-		return false;
-	}
-	close(fd);
-	return true;
+	snprintf(max, sizeof(max), "%d", CGROUP_MB << 20);
+	return join_memcg("neoos-stress", max);
 }
 
 static double now(void)

@@ -4,9 +4,10 @@
  *
  * Every case runs its neoos variant and the native equivalent alternately
  * (neoos, native, neoos, native, ...) in the same process, so both see the
- * same machine state.  Rounds repeat until the median of each side moved
- * less than --stable percent over the last three rounds (and at least --min
- * rounds ran), or the case's time budget is spent, or --max rounds ran.
+ * same machine state.  Rounds repeat until the median of each side and
+ * their quotient moved less than --stable percent over the last three
+ * rounds (once at least --min rounds ran and --min-secs seconds passed),
+ * or the case's time budget is spent, or --max rounds ran.
  *
  * Output: the JSON of every sample between two marker lines, then a
  * table, then, last, one line per case: "bench <case> ratio <x.xx>", the
@@ -40,7 +41,8 @@
 
 static long page_size;
 static int min_rounds = 11;
-static int max_rounds = 41;
+static int max_rounds = 121;
+static double min_secs = 3.0;
 static double stable_pct = 2.0;
 static double budget_scale = 1.0;
 static const char *only;
@@ -148,16 +150,38 @@ static struct result *new_result(const char *name, const char *unit)
 	return r;
 }
 
-static int stable(const struct side *s, int lookback)
+static int moved_less(double m, double p)
 {
-	double m = median(s->v, s->n), p = median(s->v, s->n - lookback);
-
 	return m > 0 && (m - p < 0 ? p - m : m - p) / m * 100 < stable_pct;
+}
+
+static double ratio_of(const struct result *r, int n)
+{
+	return median(r->a.v, n) / median(r->b.v, n);
+}
+
+/*
+ * Have both medians, and their quotient, settled over the last @lookback
+ * rounds?  The quotient is checked too: two medians that each moved a bit
+ * the other way can move it twice as much.
+ */
+static int stable(const struct result *r, int lookback)
+{
+	int n = r->a.n, p = n - lookback;
+
+	return moved_less(median(r->a.v, n), median(r->a.v, p)) &&
+	       moved_less(median(r->b.v, n), median(r->b.v, p)) &&
+	       moved_less(ratio_of(r, n), ratio_of(r, p));
 }
 
 /*
  * Alternate a and b until both medians are stable, @budget seconds are
  * spent (after the minimum) or max_rounds ran.  One untimed warm-up each.
+ *
+ * The minimum time matters for the short cases: eleven rounds of
+ * map_unmap_4k take under a second under TCG, and medians of so short a
+ * run followed the host's noise (the ratio wandered 1.18-1.25 between
+ * back-to-back runs in one VM); a few seconds of rounds average it out.
  */
 static void run_pair(struct result *r, void *ctx, double budget)
 {
@@ -172,9 +196,9 @@ static void run_pair(struct result *r, void *ctx, double budget)
 		r->a.n++;
 		r->b.v[r->b.n] = r->b.run(ctx, &r->b.aux[r->b.n]);
 		r->b.n++;
-		if (i + 1 < min_rounds)
+		if (i + 1 < min_rounds || now() - t0 < min_secs)
 			continue;
-		if (stable(&r->a, 3) && stable(&r->b, 3)) {
+		if (stable(r, 3)) {
 			r->stop = "stable";
 			break;
 		}
@@ -187,7 +211,7 @@ static void run_pair(struct result *r, void *ctx, double budget)
 		r->stop = "max_rounds";
 	r->rounds = r->a.n;
 	r->secs = now() - t0;
-	r->ratio = median(r->a.v, r->a.n) / median(r->b.v, r->b.n);
+	r->ratio = ratio_of(r, r->a.n);
 	fprintf(stderr, "neoos-bench: %-22s %2d rounds, %5.1fs, %s, ratio %.2f\n",
 		r->name, r->rounds, r->secs, r->stop, r->ratio);
 }
@@ -457,7 +481,7 @@ static void case_fault_read(double budget)
 		m->b.n = r->b.n;
 		m->rounds = r->rounds;
 		m->stop = "with fault_read_seq_256m";
-		m->ratio = median(m->a.v, m->a.n) / median(m->b.v, m->b.n);
+		m->ratio = ratio_of(m, m->a.n);
 	}
 
 	if (want("fault_read_rand_256m")) {
@@ -718,8 +742,8 @@ static void json_write(FILE *f, double total)
 	fprintf(f, ",\n  \"cpus\": %ld,\n  \"mem_kib\": %ld,\n  \"page_size\": %ld,\n",
 		sysconf(_SC_NPROCESSORS_ONLN),
 		sysconf(_SC_PHYS_PAGES) * (page_size / 1024), page_size);
-	fprintf(f, "  \"clock\": \"CLOCK_MONOTONIC\",\n  \"min_rounds\": %d,\n  \"max_rounds\": %d,\n  \"stable_pct\": %g,\n  \"total_secs\": %.1f,\n  \"cases\": [\n",
-		min_rounds, max_rounds, stable_pct, total);
+	fprintf(f, "  \"clock\": \"CLOCK_MONOTONIC\",\n  \"min_rounds\": %d,\n  \"min_secs\": %g,\n  \"max_rounds\": %d,\n  \"stable_pct\": %g,\n  \"total_secs\": %.1f,\n  \"cases\": [\n",
+		min_rounds, min_secs, max_rounds, stable_pct, total);
 	for (i = 0; i < nresults; i++) {
 		const struct result *r = &results[i];
 
@@ -769,8 +793,8 @@ static void table(void)
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: neoos-bench [--min N] [--max N] [--stable PCT] [--budget-scale X]\n"
-		"                   [--only CASE[,CASE...]] [--json FILE]\n"
+		"usage: neoos-bench [--min N] [--min-secs S] [--max N] [--stable PCT]\n"
+		"                   [--budget-scale X] [--only CASE[,CASE...]] [--json FILE]\n"
 		"Runs in the current directory; prints the JSON of all samples between\n"
 		"'-----BEGIN NEOOS-BENCH JSON-----' and '-----END NEOOS-BENCH JSON-----'\n"
 		"(or writes it to FILE), then the table, then 'bench <case> ratio <x.xx>'.\n");
@@ -780,6 +804,7 @@ int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "min", required_argument, NULL, 'n' },
+		{ "min-secs", required_argument, NULL, 't' },
 		{ "max", required_argument, NULL, 'x' },
 		{ "stable", required_argument, NULL, 's' },
 		{ "budget-scale", required_argument, NULL, 'b' },
@@ -794,6 +819,7 @@ int main(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'n': min_rounds = atoi(optarg); break;
+		case 't': min_secs = atof(optarg); break;
 		case 'x': max_rounds = atoi(optarg); break;
 		case 's': stable_pct = atof(optarg); break;
 		case 'b': budget_scale = atof(optarg); break;
