@@ -19,6 +19,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <sched.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -214,6 +215,27 @@ static void run_pair(struct result *r, void *ctx, double budget)
 	r->ratio = ratio_of(r, r->a.n);
 	fprintf(stderr, "neoos-bench: %-22s %2d rounds, %5.1fs, %s, ratio %.2f\n",
 		r->name, r->rounds, r->secs, r->stop, r->ratio);
+}
+
+/*
+ * Stay on the CPU we started on.  Every case is single-threaded; letting
+ * the scheduler move it puts the other CPU in the mm's cpumask, and from
+ * then on each munmap's TLB flush may interrupt that CPU too.  Under TCG
+ * such cross-CPU work costs microseconds and came and went from one boot
+ * to the next, moving map_unmap_4k's ratio between 1.20 and 1.26.
+ */
+static void pin_cpu(void)
+{
+	cpu_set_t set;
+	int cpu = sched_getcpu();
+
+	if (cpu < 0)
+		return;
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	if (sched_setaffinity(0, sizeof(set), &set))
+		fprintf(stderr, "neoos-bench: cannot pin to CPU %d: %s\n", cpu,
+			strerror(errno));
 }
 
 static int want(const char *name)
@@ -836,6 +858,7 @@ int main(int argc, char **argv)
 	if (max_rounds < min_rounds)
 		max_rounds = min_rounds;
 	page_size = sysconf(_SC_PAGESIZE);
+	pin_cpu();
 	setvbuf(stdout, NULL, _IOLBF, 0);
 
 	t0 = now();
