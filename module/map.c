@@ -83,7 +83,6 @@ static struct neoos_mapping *neoos_mapping_alloc(struct file *file,
 	}
 	refcount_set(&map->refs, 1);
 	map->file = file;
-	map->id = atomic64_inc_return(&neoos_next_id);
 	map->offset = args->offset;
 	map->length = args->length;
 	map->vma_len = vma_len;
@@ -268,5 +267,11 @@ int neoos_dev_mmap(struct file *dev_file, struct vm_area_struct *vma)
 		return ret;
 	}
 	map->dev_file = dev_file;
+	/*
+	 * Only a mapping that got this far takes an id, so a MAP that failed
+	 * (no address space, say) uses none.  The VMA is not in the mm's
+	 * tree yet, so nobody can look the mapping up before the id is set.
+	 */
+	map->id = atomic64_inc_return(&neoos_next_id);
 	return 0;
 }

@@ -54,7 +54,8 @@ struct neoos_file {
  *	on the /dev/neoos file that VMA was made on, taken over by
  *	neoos_dev_mmap(); it pins neoos.ko while any VMA of the mapping lives
  * @id: unique among all neoos mappings since the module was loaded, hence
- *	within every process
+ *	within every process; set when the first VMA is made, so a failed
+ *	MAP takes none
  * @offset: byte offset in the file the caller asked for
  * @length: byte length the caller asked for
  * @page_off: @offset's offset within its page: the user address is

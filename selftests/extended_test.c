@@ -6,6 +6,7 @@
  */
 #include <sys/mman.h>
 #include <sys/mount.h>
+#include <sys/resource.h>
 
 #include <neoos.h>
 
@@ -513,6 +514,36 @@ TEST_F(ext, ids_never_reused_while_live)
 	}
 	for (int i = 0; i < N; i++)
 		ASSERT_EQ(E_OK, sys_munmap_id(live[i]));
+}
+
+/*
+ * A MAP that fails takes no id: ids stay dense, so a program (or
+ * neoosctl) that sees a gap knows mappings were made in between.  The
+ * failure here is the core's (RLIMIT_AS), after neoos's own checks passed.
+ */
+TEST_F(ext, failed_map_takes_no_id)
+{
+	struct rlimit rl, tight;
+	uint64_t first, next;
+
+	ASSERT_NE(NULL, sys_mmap_ex(NULL, PAGE, NEOOS_PROT_READ,
+				    NEOOS_MAP_SHARED, self->ro, 0, &first));
+	ASSERT_EQ(0, getrlimit(RLIMIT_AS, &rl));
+	tight = (struct rlimit){ .rlim_cur = 0, .rlim_max = rl.rlim_max };
+	ASSERT_EQ(0, setrlimit(RLIMIT_AS, &tight));
+	for (int i = 0; i < 10; i++) {
+		EXPECT_EQ(NULL, sys_mmap_ex(NULL, PAGE, NEOOS_PROT_READ,
+					    NEOOS_MAP_SHARED, self->ro, 0,
+					    &next));
+		EXPECT_EQ(E_NOMEM, sys_errno());
+	}
+	ASSERT_EQ(0, setrlimit(RLIMIT_AS, &rl));
+	ASSERT_NE(NULL, sys_mmap_ex(NULL, PAGE, NEOOS_PROT_READ,
+				    NEOOS_MAP_SHARED, self->ro, 0, &next));
+	/* Nothing else maps through neoos while the suite runs. */
+	EXPECT_EQ(first + 1, next);
+	EXPECT_EQ(E_OK, sys_munmap_id(first));
+	EXPECT_EQ(E_OK, sys_munmap_id(next));
 }
 
 TEST_HARNESS_MAIN
