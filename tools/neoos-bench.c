@@ -26,12 +26,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
 
+#include <linux/neoos.h>
 #include <neoos.h>
 #include <syscalls.h>
 
@@ -357,6 +360,65 @@ static void case_map_unmap(const char *name, const char *path, size_t size,
 	r->b = (struct side){ .label = "mmap+munmap", .run = mu_nat };
 	run_pair(r, &x, budget);
 	close(x.fd);
+}
+
+/* -- ref_ioctl_vs_syscall: what one ioctl round trip costs -- */
+
+struct io_ctx {
+	int dev;
+	int calls;
+};
+
+static double io_version(void *c, double *aux)
+{
+	struct io_ctx *x = c;
+	struct neoos_version v;
+	double t = now();
+	int i;
+
+	for (i = 0; i < x->calls; i++)
+		if (ioctl(x->dev, NEOOS_IOC_VERSION, &v))
+			die("NEOOS_IOC_VERSION");
+	*aux = 0;
+	return (now() - t) / x->calls * 1e9;
+}
+
+static double io_getppid(void *c, double *aux)
+{
+	struct io_ctx *x = c;
+	double t = now();
+	int i;
+
+	for (i = 0; i < x->calls; i++)
+		syscall(SYS_getppid);
+	*aux = 0;
+	return (now() - t) / x->calls * 1e9;
+}
+
+/*
+ * Every sys_mmap and sys_munmap is one ioctl on /dev/neoos where mmap(2)
+ * and munmap(2) are plain system calls: this shows how much of
+ * map_unmap's difference is the ioctl path itself (descriptor lookup,
+ * the LSMs' file_ioctl hooks, do_vfs_ioctl()) before neoos does anything.
+ */
+static void case_ioctl(void)
+{
+	struct io_ctx x = { .calls = 20000 };
+	const char *path = getenv("NEOOS_DEVICE");
+	struct result *r;
+
+	if (!want("ref_ioctl_vs_syscall"))
+		return;
+	x.dev = open(path && *path ? path : "/dev/neoos", O_RDWR | O_CLOEXEC);
+	if (x.dev < 0)
+		die("open /dev/neoos");
+	r = new_result("ref_ioctl_vs_syscall", "ns");
+	r->reference = 1;
+	r->note = "reference: one NEOOS_IOC_VERSION ioctl, and one getppid()";
+	r->a = (struct side){ .label = "ioctl(NEOOS_IOC_VERSION)", .run = io_version };
+	r->b = (struct side){ .label = "getppid", .run = io_getppid };
+	run_pair(r, &x, 20);
+	close(x.dev);
 }
 
 /* -- map_cost_1g_vs_4k: neoos map time, 1 GiB over 4 KiB -- */
@@ -864,6 +926,7 @@ int main(int argc, char **argv)
 	t0 = now();
 	case_map_unmap("map_unmap_4k", "bench-4k", 4 * KIB, 2000, 40);
 	case_map_unmap("map_unmap_64m", "bench-64m", 64 * MIB, 2000, 40);
+	case_ioctl();
 	case_map_cost(20);
 	case_fault_read(50);
 	case_fault_write(50);
