@@ -5,10 +5,16 @@
  * same checks: the page cache is shared with read(2), sys_munmap writes
  * back to the device, read-only mappings refuse stores, truncation gives
  * SIGBUS, unaligned offsets work, private mappings stay private.
+ *
+ * hugetlbfs, whose ->mmap and placement have rules of their own, gets
+ * checks of its own: huge-page-aligned mappings, a target ->mmap that
+ * refuses the request after neoos has handed the VMA over, and write
+ * seals on hugetlb memfds.
  */
 #include <sys/mman.h>
 #include <sys/mount.h>
 
+#include <linux/neoos.h>
 #include <neoos.h>
 
 #include "common.h"
@@ -173,6 +179,167 @@ TEST_F(fs, unaligned_and_private)
 	EXPECT_EQ(pattern_byte(0), file_byte(self->path, 0));
 	EXPECT_EQ(E_OK, sys_munmap_id(id));
 	sys_close(fd);
+}
+
+/* ---- hugetlbfs ---- */
+
+#define HUGE		(2UL << 20)
+#define HUGE_DIR	"fs_test.huge"
+
+FIXTURE(huge) {
+	char path[64];
+	long nr_before;
+	bool mounted;
+	int fd;
+};
+
+static long nr_hugepages(long set)
+{
+	long val = -1;
+	FILE *f;
+
+	if (set >= 0) {
+		f = fopen("/proc/sys/vm/nr_hugepages", "w");
+		if (!f)
+			return -1;
+		fprintf(f, "%ld\n", set);
+		if (fclose(f))
+			return -1;
+	}
+	f = fopen("/proc/sys/vm/nr_hugepages", "r");
+	if (!f)
+		return -1;
+	if (fscanf(f, "%ld", &val) != 1)
+		val = -1;
+	fclose(f);
+	return val;
+}
+
+FIXTURE_SETUP(huge)
+{
+	unsigned char *p;
+
+	self->fd = -1;
+	self->nr_before = -1;
+	if (geteuid())
+		SKIP(return, "reserving huge pages and mounting hugetlbfs need root");
+	self->nr_before = nr_hugepages(-1);
+	if (self->nr_before < 0)
+		SKIP(return, "no /proc/sys/vm/nr_hugepages: kernel without hugetlb");
+	if (nr_hugepages(self->nr_before + 4) < self->nr_before + 4)
+		SKIP(return, "could not reserve 4 huge pages (memory fragmented?)");
+	mkdir(HUGE_DIR, 0755);
+	ASSERT_EQ(0, mount("none", HUGE_DIR, "hugetlbfs", 0, "pagesize=2M"));
+	self->mounted = true;
+	snprintf(self->path, sizeof(self->path), HUGE_DIR "/file");
+	self->fd = open(self->path, O_RDWR | O_CREAT, 0644);
+	ASSERT_LE(0, self->fd);
+	ASSERT_EQ(0, ftruncate(self->fd, 2 * HUGE));
+	/* hugetlbfs has no write(2): fill it through a native mapping. */
+	p = mmap(NULL, 2 * HUGE, PROT_READ | PROT_WRITE, MAP_SHARED,
+		 self->fd, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	for (size_t i = 0; i < 2 * HUGE; i += PAGE)
+		p[i] = pattern_byte(i);
+	ASSERT_EQ(0, munmap(p, 2 * HUGE));
+}
+
+FIXTURE_TEARDOWN(huge)
+{
+	if (self->fd >= 0)
+		close(self->fd);
+	if (self->path[0])
+		unlink(self->path);
+	/*
+	 * umount fails with EBUSY while anything, a reference neoos leaked
+	 * included, still holds the file.
+	 */
+	if (self->mounted)
+		EXPECT_EQ(0, umount(HUGE_DIR)) TH_LOG("umount: %s", strerror(errno));
+	rmdir(HUGE_DIR);
+	if (self->nr_before >= 0)
+		nr_hugepages(self->nr_before);
+}
+
+static void live_counts(long *mappings, long *vmas)
+{
+	struct neoos_stats st;
+
+	*mappings = *vmas = -1;
+	if (!neoos_stats(&st)) {
+		*mappings = st.live_mappings;
+		*vmas = st.live_vmas;
+	}
+}
+
+/* Huge-page aligned, served by the huge pages, written through. */
+TEST_F(huge, maps_huge_pages)
+{
+	unsigned char *p, *q;
+
+	p = sys_mmap(self->fd, HUGE, HUGE);
+	ASSERT_NE(NULL, p) TH_LOG("E %d", sys_errno());
+	EXPECT_EQ(0, (uintptr_t)p % HUGE);
+	EXPECT_EQ(pattern_byte(HUGE + 5 * PAGE), p[5 * PAGE]);
+	p[7 * PAGE] = 'H';
+	EXPECT_EQ(E_OK, sys_munmap(p, HUGE));
+
+	q = mmap(NULL, HUGE, PROT_READ, MAP_SHARED, self->fd, HUGE);
+	ASSERT_NE(MAP_FAILED, q);
+	EXPECT_EQ('H', q[7 * PAGE]);
+	EXPECT_EQ(0, munmap(q, HUGE));
+}
+
+/*
+ * An offset that is not huge-page aligned passes neoos's checks (it lies
+ * inside the file) and the placement, and hugetlbfs's own ->mmap refuses
+ * it after neoos has handed the VMA the file: the MAP fails with E_INVAL,
+ * leaves no mapping and no reference behind (the teardown's umount would
+ * fail on a leaked file), and the next MAP works.
+ */
+TEST_F(huge, target_mmap_refusal_leaves_nothing)
+{
+	long maps0, vmas0, maps1, vmas1;
+	unsigned char *p;
+
+	live_counts(&maps0, &vmas0);
+	for (int i = 0; i < 16; i++) {
+		EXPECT_EQ(NULL, sys_mmap(self->fd, PAGE, HUGE));
+		EXPECT_EQ(E_INVAL, sys_errno());
+	}
+	live_counts(&maps1, &vmas1);
+	EXPECT_EQ(maps0, maps1);
+	EXPECT_EQ(vmas0, vmas1);
+
+	p = sys_mmap(self->fd, 0, HUGE);
+	ASSERT_NE(NULL, p);
+	EXPECT_EQ(pattern_byte(3 * PAGE), p[3 * PAGE]);
+	EXPECT_EQ(E_OK, sys_munmap(p, HUGE));
+}
+
+/* Write seals of a hugetlb memfd hold against neoos as against mmap(2). */
+TEST_F(huge, memfd_write_seal)
+{
+	int mfd = memfd_create("fs_test_huge", MFD_HUGETLB | MFD_ALLOW_SEALING);
+	uint64_t id;
+	char *p;
+
+	ASSERT_LE(0, mfd);
+	ASSERT_EQ(0, ftruncate(mfd, HUGE));
+	ASSERT_EQ(0, fcntl(mfd, F_ADD_SEALS, F_SEAL_WRITE));
+	EXPECT_EQ(MAP_FAILED, mmap(NULL, HUGE, PROT_READ | PROT_WRITE,
+				   MAP_SHARED, mfd, 0));
+	EXPECT_EQ(NULL, sys_mmap_ex(NULL, HUGE,
+				    NEOOS_PROT_READ | NEOOS_PROT_WRITE,
+				    NEOOS_MAP_SHARED, mfd, 0, &id));
+	EXPECT_EQ(E_PERM, sys_errno());
+	/* Read-only stays allowed, and can never be made writable. */
+	p = sys_mmap_ex(NULL, HUGE, NEOOS_PROT_READ, NEOOS_MAP_SHARED, mfd, 0,
+			&id);
+	ASSERT_NE(NULL, p);
+	EXPECT_EQ(E_PERM, sys_mprotect(id, NEOOS_PROT_READ | NEOOS_PROT_WRITE));
+	EXPECT_EQ(E_OK, sys_munmap_id(id));
+	close(mfd);
 }
 
 TEST_HARNESS_MAIN
