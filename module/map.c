@@ -147,7 +147,7 @@ long neoos_ioctl_map(struct neoos_file *nf, struct file *dev_file,
 {
 	struct neoos_mapping *map;
 	struct neoos_map args;
-	unsigned long addr, vma_len;
+	unsigned long addr;
 	struct file *file;
 	int ret;
 
@@ -181,14 +181,13 @@ long neoos_ioctl_map(struct neoos_file *nf, struct file *dev_file,
 		fput(file);
 	args.addr = addr + map->page_off;
 	args.id = map->id;
-	vma_len = map->vma_len;
 	neoos_mapping_put(map);
 	if (IS_ERR_VALUE(addr))
 		return (long)addr;
 
 	if (copy_to_user(argp, &args, sizeof(args))) {
 		/* Nobody learnt the address: take the mapping back. */
-		vm_munmap(addr, vma_len);
+		neoos_unmap_new(addr, args.id);
 		return -EFAULT;
 	}
 	/* Only now has the call succeeded: a failed ioctl changes nothing. */

@@ -133,6 +133,7 @@ u32 neoos_vma_prot(struct vm_area_struct *vma);
 
 /* unmap.c */
 long neoos_ioctl_unmap(void __user *argp);
+void neoos_unmap_new(unsigned long start, u64 id);
 
 /* query.c */
 long neoos_ioctl_info(void __user *argp);

@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * NEOOS_IOC_UNMAP: NeoOS's sys_munmap.  Only the exact range a MAP
- * returned, or its id, in the calling process, is accepted.  Dirty pages of a shared
- * writable mapping are written to the file and waited for before the
- * mapping goes; a writeback error is reported once, through the target
- * file's errseq cursor, exactly as fsync(2) on that file would report it.
+ * returned, or its id, in the calling process, is accepted.  Dirty pages
+ * of a shared writable mapping are written to the file and waited for
+ * before the mapping goes; a writeback error is reported once, through the
+ * target file's errseq cursor, exactly as fsync(2) on that file would
+ * report it.  Also here: how a MAP that cannot report its mapping takes
+ * it back (neoos_unmap_new()).
  */
 
 #include <linux/file.h>
@@ -151,6 +153,33 @@ static bool neoos_unmap_still_there(struct mm_struct *mm,
 	       t->map->id == t->id && vma->vm_start == t->start;
 	mmap_read_unlock(mm);
 	return same;
+}
+
+/**
+ * neoos_unmap_new - take back a mapping NEOOS_IOC_MAP made but cannot report
+ * @start: the VMA start vm_mmap() returned
+ * @id: the new mapping's id
+ *
+ * Another thread of the caller may have unmapped the range since
+ * vm_mmap() returned and mapped something else there: only the mapping
+ * with @id, still at @start, is removed.  The same window as UNMAP's
+ * remains between the check and vm_munmap().
+ */
+void neoos_unmap_new(unsigned long start, u64 id)
+{
+	struct mm_struct *mm = current->mm;
+	struct neoos_mapping *map;
+	struct vm_area_struct *vma;
+	unsigned long len = 0;
+
+	mmap_read_lock(mm);
+	vma = vma_lookup(mm, start);
+	map = neoos_vma_mapping(vma);
+	if (map && map->id == id && vma->vm_start == start)
+		len = vma->vm_end - vma->vm_start;
+	mmap_read_unlock(mm);
+	if (len)
+		vm_munmap(start, len);
 }
 
 long neoos_ioctl_unmap(void __user *argp)
