@@ -23,9 +23,7 @@
 
 /**
  * struct neoos_unmap_target - what UNMAP found under mmap_lock
- * @map: the mapping, for identity only: never dereferenced after the lock
- *	is dropped
- * @id: its id, which together with @map survives address reuse
+ * @id: the mapping's id, which names it even if the address is reused
  * @start: VMA start
  * @len: VMA length
  * @file: target file with a reference, when the range has pages to write
@@ -36,7 +34,6 @@
  *	error of the file, reported (and consumed) under the lock
  */
 struct neoos_unmap_target {
-	struct neoos_mapping *map;
 	u64 id;
 	unsigned long start;
 	unsigned long len;
@@ -115,7 +112,6 @@ static int neoos_unmap_lookup(struct mm_struct *mm,
 		return -EINVAL;
 	}
 	map = neoos_vma_mapping(vma);
-	t->map = map;
 	t->id = map->id;
 	t->start = vma->vm_start;
 	t->len = vma->vm_end - vma->vm_start;
@@ -135,39 +131,18 @@ static int neoos_unmap_lookup(struct mm_struct *mm,
 }
 
 /*
- * Is the range still the mapping we flushed?  Another thread of the caller
- * may have unmapped it in between; then UNMAP must not touch whatever took
- * its place.  (A race between threads of one process over one range is the
- * caller's bug; this only keeps it from hitting an unrelated mapping.)
- */
-static bool neoos_unmap_still_there(struct mm_struct *mm,
-				    const struct neoos_unmap *args,
-				    const struct neoos_unmap_target *t)
-{
-	struct vm_area_struct *vma;
-	bool same;
-
-	mmap_read_lock(mm);
-	vma = neoos_unmap_find(mm, args);
-	same = vma && neoos_vma_mapping(vma) == t->map &&
-	       t->map->id == t->id && vma->vm_start == t->start;
-	mmap_read_unlock(mm);
-	return same;
-}
-
-/**
- * neoos_unmap_new - take back a mapping NEOOS_IOC_MAP made but cannot report
- * @start: the VMA start vm_mmap() returned
- * @id: the new mapping's id
+ * Is the VMA at @start still mapping @id's?  Return its length, or 0.
  *
- * Another thread of the caller may have unmapped the range since
- * vm_mmap() returned and mapped something else there: only the mapping
- * with @id, still at @start, is removed.  The same window as UNMAP's
- * remains between the check and vm_munmap().
+ * Another thread of the caller may have unmapped the range since we last
+ * looked and mapped something else there; then it must not be touched.
+ * Ids are never reused and a neoos VMA never changes its range, so the id
+ * and the start name it.  (A race between threads of one process over one
+ * range is the caller's bug; this only keeps it from hitting an unrelated
+ * mapping.  The window between this check and vm_munmap() remains.)
  */
-void neoos_unmap_new(unsigned long start, u64 id)
+static unsigned long neoos_still_mapped(struct mm_struct *mm,
+					unsigned long start, u64 id)
 {
-	struct mm_struct *mm = current->mm;
 	struct neoos_mapping *map;
 	struct vm_area_struct *vma;
 	unsigned long len = 0;
@@ -178,6 +153,20 @@ void neoos_unmap_new(unsigned long start, u64 id)
 	if (map && map->id == id && vma->vm_start == start)
 		len = vma->vm_end - vma->vm_start;
 	mmap_read_unlock(mm);
+	return len;
+}
+
+/**
+ * neoos_unmap_new - take back a mapping NEOOS_IOC_MAP made but cannot report
+ * @start: the VMA start vm_mmap() returned
+ * @id: the new mapping's id
+ *
+ * Only the mapping with @id, still at @start, is removed.
+ */
+void neoos_unmap_new(unsigned long start, u64 id)
+{
+	unsigned long len = neoos_still_mapped(current->mm, start, id);
+
 	if (len)
 		vm_munmap(start, len);
 }
@@ -209,7 +198,7 @@ long neoos_ioctl_unmap(void __user *argp)
 		 * Writeback may have slept for long: look again.  Without it,
 		 * the window before vm_munmap() is no wider than the lookup's.
 		 */
-		if (!neoos_unmap_still_there(mm, &args, &t))
+		if (!neoos_still_mapped(mm, t.start, t.id))
 			return -EINVAL;
 	}
 	ret = vm_munmap(t.start, t.len);

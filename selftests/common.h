@@ -101,18 +101,57 @@ static inline void touch_write(void *p)
 	*(volatile char *)p = 'w';
 }
 
-/* neoos.ko's module reference count, or -1. */
-static inline int module_refcnt(void)
+/* The number a sysfs, procfs or cgroup file holds, or -1. */
+static inline long read_long(const char *path)
 {
-	FILE *f = fopen("/sys/module/neoos/refcnt", "r");
-	int n = -1;
+	FILE *f = fopen(path, "r");
+	long val = -1;
 
 	if (!f)
 		return -1;
-	if (fscanf(f, "%d", &n) != 1)
-		n = -1;
+	if (fscanf(f, "%ld", &val) != 1)
+		val = -1;
 	fclose(f);
-	return n;
+	return val;
+}
+
+/* Write @val to such a file; false on failure. */
+static inline bool write_string(const char *path, const char *val)
+{
+	bool ok;
+	int fd = open(path, O_WRONLY);
+
+	if (fd < 0)
+		return false;
+	ok = write(fd, val, strlen(val)) == (ssize_t)strlen(val);
+	close(fd);
+	return ok;
+}
+
+/* neoos.ko's module reference count, or -1. */
+static inline int module_refcnt(void)
+{
+	return (int)read_long("/sys/module/neoos/refcnt");
+}
+
+/*
+ * Run @fn(@arg) in a child (its stdio flushed before it exits): its exit
+ * status, 1000 + the signal if one killed it, -1 if it could not run.
+ */
+static inline int run_in_child(int (*fn)(void *), void *arg)
+{
+	int status;
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		status = fn(arg);
+		fflush(NULL);
+		_exit(status);
+	}
+	if (pid < 0 || waitpid(pid, &status, 0) != pid)
+		return -1;
+	return WIFSIGNALED(status) ? 1000 + WTERMSIG(status) :
+				     WEXITSTATUS(status);
 }
 
 /* Run a shell command; its exit status, or -1 if it did not exit. */
@@ -246,16 +285,9 @@ static inline bool cgroup_write(const char *dir, const char *file,
 				const char *val)
 {
 	char path[256];
-	bool ok;
-	int fd;
 
 	snprintf(path, sizeof(path), "%s/%s", dir, file);
-	fd = open(path, O_WRONLY);
-	if (fd < 0)
-		return false;
-	ok = write(fd, val, strlen(val)) == (ssize_t)strlen(val);
-	close(fd);
-	return ok;
+	return write_string(path, val);
 }
 
 /*
@@ -283,17 +315,9 @@ static inline bool join_memcg(const char *name, const char *max)
 static inline long memcg_current(const char *name)
 {
 	char path[128];
-	long val = -1;
-	FILE *f;
 
 	snprintf(path, sizeof(path), "/sys/fs/cgroup/%s/memory.current", name);
-	f = fopen(path, "r");
-	if (!f)
-		return -1;
-	if (fscanf(f, "%ld", &val) != 1)
-		val = -1;
-	fclose(f);
-	return val;
+	return read_long(path);
 }
 
 #endif

@@ -193,26 +193,17 @@ FIXTURE(huge) {
 	int fd;
 };
 
+#define NR_HUGEPAGES	"/proc/sys/vm/nr_hugepages"
+
+/* Ask for @set huge pages (unless negative); how many there are, or -1. */
 static long nr_hugepages(long set)
 {
-	long val = -1;
-	FILE *f;
+	char val[32];
 
-	if (set >= 0) {
-		f = fopen("/proc/sys/vm/nr_hugepages", "w");
-		if (!f)
-			return -1;
-		fprintf(f, "%ld\n", set);
-		if (fclose(f))
-			return -1;
-	}
-	f = fopen("/proc/sys/vm/nr_hugepages", "r");
-	if (!f)
+	snprintf(val, sizeof(val), "%ld", set);
+	if (set >= 0 && !write_string(NR_HUGEPAGES, val))
 		return -1;
-	if (fscanf(f, "%ld", &val) != 1)
-		val = -1;
-	fclose(f);
-	return val;
+	return read_long(NR_HUGEPAGES);
 }
 
 FIXTURE_SETUP(huge)
@@ -261,17 +252,6 @@ FIXTURE_TEARDOWN(huge)
 		nr_hugepages(self->nr_before);
 }
 
-static void live_counts(long *mappings, long *vmas)
-{
-	struct neoos_stats st;
-
-	*mappings = *vmas = -1;
-	if (!neoos_stats(&st)) {
-		*mappings = st.live_mappings;
-		*vmas = st.live_vmas;
-	}
-}
-
 /* Huge-page aligned, served by the huge pages, written through. */
 TEST_F(huge, maps_huge_pages)
 {
@@ -299,17 +279,17 @@ TEST_F(huge, maps_huge_pages)
  */
 TEST_F(huge, target_mmap_refusal_leaves_nothing)
 {
-	long maps0, vmas0, maps1, vmas1;
+	struct neoos_stats before, after;
 	unsigned char *p;
 
-	live_counts(&maps0, &vmas0);
+	ASSERT_EQ(E_OK, neoos_stats(&before));
 	for (int i = 0; i < 16; i++) {
 		EXPECT_EQ(NULL, sys_mmap(self->fd, PAGE, HUGE));
 		EXPECT_EQ(E_INVAL, sys_errno());
 	}
-	live_counts(&maps1, &vmas1);
-	EXPECT_EQ(maps0, maps1);
-	EXPECT_EQ(vmas0, vmas1);
+	ASSERT_EQ(E_OK, neoos_stats(&after));
+	EXPECT_EQ(before.live_mappings, after.live_mappings);
+	EXPECT_EQ(before.live_vmas, after.live_vmas);
 
 	p = sys_mmap(self->fd, 0, HUGE);
 	ASSERT_NE(NULL, p);

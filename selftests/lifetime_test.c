@@ -14,23 +14,6 @@
 #include "common.h"
 #include "kselftest_harness.h"
 
-/* Run @fn(@arg) in a child: its exit status, or 1000 + a signal. */
-static int in_child(int (*fn)(void *), void *arg)
-{
-	int status;
-	pid_t pid = fork();
-
-	if (pid == 0) {
-		status = fn(arg);
-		fflush(NULL);
-		_exit(status);
-	}
-	if (pid < 0 || waitpid(pid, &status, 0) != pid)
-		return -1;
-	return WIFSIGNALED(status) ? 1000 + WTERMSIG(status) :
-				     WEXITSTATUS(status);
-}
-
 static int delete_module(const char *name)
 {
 	return syscall(__NR_delete_module, name, O_NONBLOCK) ? -errno : 0;
@@ -343,7 +326,7 @@ TEST(mapping_memory_charged_to_memcg)
 	ASSERT_EQ(0, make_pattern_file("charge.dat", PAGE));
 	fd = open("charge.dat", O_RDWR);
 	ASSERT_LE(0, fd);
-	ret = in_child(charge_child, &fd);
+	ret = run_in_child(charge_child, &fd);
 	close(fd);
 	unlink("charge.dat");
 	rmdir("/sys/fs/cgroup/neoos-charge");

@@ -60,27 +60,31 @@ static int drop_to_user(void)
 	return prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
 }
 
+struct user_call {
+	int (*fn)(void *);
+	void *arg;
+};
+
+static int call_as_user(void *p)
+{
+	const struct user_call *c = p;
+
+	if (drop_to_user()) {
+		perror("# drop to uid 1000");
+		return 100;
+	}
+	return c->fn(c->arg);
+}
+
 /*
  * Run @fn(@arg) in a child, as uid 1000 if @user: 0 if it returned 0,
  * its status otherwise, 1000 + signal if a signal killed it.
  */
 static int in_child(bool user, int (*fn)(void *), void *arg)
 {
-	int status;
-	pid_t pid = fork();
+	struct user_call c = { .fn = fn, .arg = arg };
 
-	if (pid == 0) {
-		if (user && drop_to_user()) {
-			perror("# drop to uid 1000");
-			_exit(100);
-		}
-		_exit(fn(arg));
-	}
-	if (pid < 0 || waitpid(pid, &status, 0) != pid)
-		return -1;
-	if (WIFSIGNALED(status))
-		return 1000 + WTERMSIG(status);
-	return WEXITSTATUS(status);
+	return user ? run_in_child(call_as_user, &c) : run_in_child(fn, arg);
 }
 
 /* Does @path still hold exactly @size pattern bytes? */
