@@ -6,15 +6,14 @@
 #ifndef _NEOOS_COMPAT_H
 #define _NEOOS_COMPAT_H
 
+#include <linux/fs.h>
 #include <linux/mm.h>
-#include <linux/sched.h>
-#include <linux/sched/mm.h>
+#include <linux/mmap_lock.h>
 #include <linux/version.h>
 
 /*
- * vm_flags became read-only behind vm_flags_set()/vm_flags_clear() in 6.3,
- * which also take the per-VMA write lock.  Callers hold mmap_lock for
- * writing, as mmap handlers do.
+ * vm_flags became read-only behind vm_flags_set() in 6.3, which also takes
+ * the per-VMA write lock.  Callers hold mmap_lock for writing.
  */
 #if LINUX_VERSION_CODE < KERNEL_VERSION(6, 3, 0)
 static inline void neoos_vma_flags_set(struct vm_area_struct *vma,
@@ -22,45 +21,46 @@ static inline void neoos_vma_flags_set(struct vm_area_struct *vma,
 {
 	vma->vm_flags |= flags;
 }
-
-static inline void neoos_vma_flags_clear(struct vm_area_struct *vma,
-					 vm_flags_t flags)
-{
-	vma->vm_flags &= ~flags;
-}
 #else
 static inline void neoos_vma_flags_set(struct vm_area_struct *vma,
 				       vm_flags_t flags)
 {
 	vm_flags_set(vma, flags);
 }
+#endif
 
-static inline void neoos_vma_flags_clear(struct vm_area_struct *vma,
-					 vm_flags_t flags)
+/*
+ * Per-VMA locks (6.4): page faults may run under a VMA's own lock instead
+ * of mmap_lock, so a VMA's vm_ops are only changed after taking its write
+ * lock.  Before 6.4, mmap_lock held for writing excludes every fault.
+ */
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 4, 0)
+static inline void neoos_vma_start_write(struct vm_area_struct *vma)
 {
-	vm_flags_clear(vma, flags);
+	mmap_assert_write_locked(vma->vm_mm);
+}
+#else
+static inline void neoos_vma_start_write(struct vm_area_struct *vma)
+{
+	vma_start_write(vma);
 }
 #endif
 
 /*
- * The mm's default placement of a new mapping: a function pointer in the
- * mm up to 6.9, mm_get_unmapped_area() since.
+ * The path a file was opened by, for a backing file that overlayfs or FUSE
+ * passthrough put into a VMA: file_user_path() since 6.8.  Before, such a
+ * file (6.1: only overlayfs) was opened with that path as its own f_path
+ * (open_with_fake_path()).
  */
-#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 10, 0)
-static inline unsigned long
-neoos_mm_get_unmapped_area(struct file *file, unsigned long addr,
-			   unsigned long len, unsigned long pgoff,
-			   unsigned long flags)
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 8, 0)
+static inline const struct path *neoos_file_user_path(struct file *file)
 {
-	return current->mm->get_unmapped_area(file, addr, len, pgoff, flags);
+	return &file->f_path;
 }
 #else
-static inline unsigned long
-neoos_mm_get_unmapped_area(struct file *file, unsigned long addr,
-			   unsigned long len, unsigned long pgoff,
-			   unsigned long flags)
+static inline const struct path *neoos_file_user_path(struct file *file)
 {
-	return mm_get_unmapped_area(current->mm, file, addr, len, pgoff, flags);
+	return file_user_path(file);
 }
 #endif
 

@@ -10,28 +10,26 @@
  *
  * Objects and references:
  *
- *  - struct neoos_file: one per open file description of /dev/neoos.  It
- *    carries no mappings; it only hands the mapping being made from the
- *    MAP ioctl to neoos_dev_mmap().  Freed at release.
+ *  - struct neoos_mapping: one per successful NEOOS_IOC_MAP.  MAP maps the
+ *    target itself with vm_mmap(), so the core makes the VMA - and every
+ *    decision mmap(2) makes for a file - exactly as for mmap(2) of the
+ *    caller's descriptor (map.c).  MAP then takes mmap_lock for writing,
+ *    checks that the VMA at the returned address is the one it made and
+ *    exactly the range, and adopts it (vma.c): vma->vm_ops becomes a copy
+ *    of the target's vm_operations, embedded in the neoos_mapping, with
+ *    neoos overrides, and the VMA gets VM_DONTEXPAND.  The VMA belongs to
+ *    the target's i_mmap tree like any other mapping of it: truncation,
+ *    writeback and reclaim see it.  Each VMA (fork makes more) holds a
+ *    reference to the neoos_mapping; the last VMA to close frees it.
  *
- *  - struct neoos_mapping: one per successful NEOOS_IOC_MAP.  NEOOS_IOC_MAP
- *    calls vm_mmap() on the /dev/neoos file itself; neoos_dev_mmap() turns
- *    the new VMA into a mapping of the target file (a vma_set_file() that
- *    moves references, and the target's own ->mmap, as fs/coda does),
- *    then points vma->vm_ops at a copy of the target's vm_operations
- *    embedded in the neoos_mapping with neoos overrides.  From then on
- *    the VMA belongs to the target's i_mmap tree like any other mapping
- *    of it: truncation, writeback and reclaim see it.  Each VMA (fork
- *    makes more) holds a reference to the neoos_mapping; the last VMA to
- *    close frees it.
- *
- *  - Each VMA holds the target file through vm_file; the first one gets
- *    the reference NEOOS_IOC_MAP took with fget(), forks take their own.
- *    The neoos_mapping holds the reference to the /dev/neoos file the core
- *    took for the VMA before neoos_dev_mmap() gave it the target.  It
- *    pins neoos.ko (fops->owner) for as long as any VMA lives, even after
- *    every /dev/neoos descriptor is closed, because the VMAs point at code
- *    and data of this module.
+ *  - File references: MAP's fget() reference to the target is MAP's own
+ *    and is dropped when MAP returns; each VMA holds the file in vm_file
+ *    with the reference the core took (or, for overlayfs and FUSE
+ *    passthrough, the backing file the target's ->mmap put there).  The
+ *    neoos_mapping holds a reference to the /dev/neoos file MAP was issued
+ *    on, taken at adoption.  It pins neoos.ko (fops->owner) for as long as
+ *    any VMA lives, even after every /dev/neoos descriptor is closed,
+ *    because the VMAs point at code and data of this module.
  *
  * Mappings are found through VMAs, never from a table (lookup.c): MAP
  * works on current->mm, and UNMAP, READ and WRITE look their address or
@@ -41,41 +39,19 @@
  * copies them with the mappings.  INFO and LIST may look at another
  * process, read-only and with ptrace-like permission (query.c).
  *
- * Locking: neoos_file.map_lock (a mutex) is taken before mm->mmap_lock.
- * neoos_mapping is immutable once installed except for its refcount; the
- * counters are per CPU.  VMA callbacks run under the core's mmap_lock and
- * take no neoos lock.
+ * Locking: neoos takes no lock of its own.  A neoos_mapping is immutable
+ * once adopted except for its refcount; the counters are per CPU.  A VMA
+ * is adopted under mmap_lock held for writing and its own per-VMA write
+ * lock; VMA callbacks run under the core's locks.
  */
 
 #include <linux/fs.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
-#include <linux/slab.h>
 #include <linux/uaccess.h>
 
 #include "neoos.h"
 #include <linux/neoos.h>
-
-static int neoos_dev_open(struct inode *inode, struct file *file)
-{
-	struct neoos_file *nf;
-
-	nf = kzalloc(sizeof(*nf), GFP_KERNEL_ACCOUNT);
-	if (!nf)
-		return -ENOMEM;
-	mutex_init(&nf->map_lock);
-	file->private_data = nf;
-	return 0;
-}
-
-static int neoos_dev_release(struct inode *inode, struct file *file)
-{
-	struct neoos_file *nf = file->private_data;
-
-	mutex_destroy(&nf->map_lock);
-	kfree(nf);
-	return 0;
-}
 
 static long neoos_ioctl_version(void __user *argp)
 {
@@ -92,14 +68,13 @@ static long neoos_ioctl_version(void __user *argp)
 static long neoos_dev_ioctl(struct file *file, unsigned int cmd,
 			    unsigned long parm)
 {
-	struct neoos_file *nf = file->private_data;
 	void __user *argp = (void __user *)parm;
 
 	switch (cmd) {
 	case NEOOS_IOC_VERSION:
 		return neoos_ioctl_version(argp);
 	case NEOOS_IOC_MAP:
-		return neoos_ioctl_map(nf, file, argp);
+		return neoos_ioctl_map(file, argp);
 	case NEOOS_IOC_UNMAP:
 		return neoos_ioctl_unmap(argp);
 	case NEOOS_IOC_INFO:
@@ -119,12 +94,8 @@ static long neoos_dev_ioctl(struct file *file, unsigned int cmd,
 
 static const struct file_operations neoos_fops = {
 	.owner		= THIS_MODULE,
-	.open		= neoos_dev_open,
-	.release	= neoos_dev_release,
 	.unlocked_ioctl	= neoos_dev_ioctl,
 	.compat_ioctl	= compat_ptr_ioctl,
-	.mmap		= neoos_dev_mmap,
-	.get_unmapped_area = neoos_dev_get_unmapped_area,
 	.llseek		= noop_llseek,
 };
 

@@ -1,15 +1,33 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * NEOOS_IOC_MAP: check a request against the target file (check.c), then
- * let the core build the VMA through vm_mmap() on /dev/neoos and turn it
- * into a mapping of the target in neoos_dev_mmap().
+ * NEOOS_IOC_MAP: NeoOS's sys_mmap, and the extended MAP.
+ *
+ * A neoos mapping is made by the core exactly as mmap(2) of the target
+ * makes one: vm_mmap() on the target file.  So every rule the kernel has
+ * for a file mapping is applied to the file being mapped, by the code that
+ * owns the rule: the descriptor's access mode and the VM_MAY* flags, memfd
+ * seals, append-only and swap files, noexec mounts and READ_IMPLIES_EXEC,
+ * security_mmap_file() with the LSMs and IMA, commit accounting, hugetlb
+ * reservations, the file's own get_unmapped_area() and ->mmap (or
+ * ->mmap_prepare).  NEOOS_IOC_MAP then adopts the VMA it finds at the
+ * address vm_mmap() returned (vma.c), which makes it exact-range.
+ *
+ * Between vm_mmap() and the adoption, mmap_lock is dropped.  In that
+ * window the core may already have merged the new range into an adjacent
+ * mapping of the same open file, and other threads of the caller may
+ * unmap, mprotect or replace the range; neoos_map_adopt() tells these
+ * apart and never adopts what it did not map.
  */
 
 #include <linux/atomic.h>
 #include <linux/file.h>
 #include <linux/fs.h>
+#include <linux/hugetlb.h>
+#include <linux/magic.h>
 #include <linux/mm.h>
 #include <linux/mman.h>
+#include <linux/mmap_lock.h>
+#include <linux/path.h>
 #include <linux/sched.h>
 #include <linux/shmem_fs.h>
 #include <linux/slab.h>
@@ -19,7 +37,13 @@
 #include "neoos.h"
 #include <linux/neoos.h>
 
-static atomic64_t neoos_next_id = ATOMIC64_INIT(0);
+/*
+ * How many places MAP tries when the core merges its new range into a
+ * neighbour (neoos_map_install()).  Each further merge needs yet another
+ * mapping of the same open file, with the same flags, that ends or starts
+ * exactly where the retry lands, at exactly the adjacent file offset.
+ */
+#define NEOOS_MAP_TRIES	4
 
 /* The checks that need nothing but the arguments. */
 static int neoos_map_check_args(const struct neoos_map *args)
@@ -49,48 +73,63 @@ static int neoos_map_check_args(const struct neoos_map *args)
 }
 
 /*
- * The file to map: the caller's fd, or for anonymous memory a new unlinked
- * shmem file, as MAP_SHARED | MAP_ANONYMOUS gets from shmem_zero_setup().
+ * The file to map, with a reference the caller drops: the caller's fd, or
+ * for anonymous memory a new unlinked shmem file.  A shared one is charged
+ * to commit accounting for its size, as shmem_zero_setup() charges the
+ * file behind MAP_SHARED | MAP_ANONYMOUS; a private one is not, because
+ * its pages are never written - vm_mmap() charges the private mapping
+ * itself, as for MAP_PRIVATE | MAP_ANONYMOUS.
  */
 static struct file *neoos_map_target(const struct neoos_map *args)
 {
 	struct file *file;
 
 	if (args->flags & NEOOS_MAP_ANONYMOUS)
-		return shmem_file_setup("neoos-anon", args->length, 0);
+		return shmem_file_setup("neoos-anon", args->length,
+					(args->flags & NEOOS_MAP_PRIVATE) ?
+					VM_NORESERVE : 0);
 	/* fget() refuses O_PATH descriptors, which cannot be mapped. */
 	file = fget(args->fd);
 	return file ?: ERR_PTR(-EBADF);
 }
 
-/* The mapping borrows the caller's reference to @file. */
+/*
+ * The length of the VMA around [offset, offset + length).  mmap(2) rounds
+ * a length on hugetlbfs up to the huge page (ksys_mmap_pgoff()), which
+ * vm_mmap() does not go through; everything else is page aligned.
+ */
+static u64 neoos_vma_len(struct file *file, unsigned long page_off,
+			 u64 length)
+{
+	u64 len = PAGE_ALIGN(page_off + length);
+
+	if (file_inode(file)->i_sb->s_magic == HUGETLBFS_MAGIC)
+		len = ALIGN(len, huge_page_size(hstate_file(file)));
+	return len;
+}
+
 static struct neoos_mapping *neoos_mapping_alloc(struct file *file,
 						 const struct neoos_map *args)
 {
 	struct neoos_mapping *map;
 	u64 vma_len;
 
-	/* Charged to the caller's memory cgroup, as its VMAs are. */
 	map = kzalloc(sizeof(*map), GFP_KERNEL_ACCOUNT);
 	if (!map)
 		return ERR_PTR(-ENOMEM);
 
 	map->page_off = offset_in_page(args->offset);
-	vma_len = PAGE_ALIGN(map->page_off + args->length);
+	vma_len = neoos_vma_len(file, map->page_off, args->length);
 	if (!vma_len || vma_len > TASK_SIZE) {
 		kfree(map);
 		return ERR_PTR(-ENOMEM);
 	}
-	refcount_set(&map->refs, 1);
-	map->file = file;
 	map->offset = args->offset;
 	map->length = args->length;
 	map->vma_len = vma_len;
 	map->prot = args->prot;
 	map->flags = args->flags & (NEOOS_MAP_SHARED | NEOOS_MAP_PRIVATE |
 				    NEOOS_MAP_ANONYMOUS);
-	map->vm_deny = neoos_vm_deny(file, map->flags);
-	neoos_count(mappings, 1);
 	return map;
 }
 
@@ -101,55 +140,140 @@ static unsigned long neoos_mmap_prot(u32 prot)
 	       ((prot & NEOOS_PROT_EXEC) ? PROT_EXEC : 0);
 }
 
-/*
- * Build the VMA.  vm_mmap() calls neoos_dev_mmap() in this task, which
- * finds @map through @nf.
- *
- * A shared VMA that may become writable is linked into the target with an
- * unconditional mapping_allow_writable(); mapping_map_writable() first
- * refuses the map on a write-sealed memfd and keeps i_mmap_writable from
- * going through zero while the VMA is being made, exactly as mmap_region()
- * does for the file it is given.
- */
-static unsigned long neoos_mapping_install(struct neoos_file *nf,
-					   struct file *dev_file,
-					   struct neoos_mapping *map, u64 hint)
+/* Is @vma's file @file, or the backing file @file's ->mmap put there? */
+static bool neoos_vma_file_is(struct vm_area_struct *vma, struct file *file)
 {
-	struct address_space *mapping = map->file->f_mapping;
-	bool writable = (map->flags & NEOOS_MAP_SHARED) &&
-			!(map->vm_deny & VM_MAYWRITE);
-	unsigned long flags, addr;
-	int ret;
-
-	if (writable) {
-		ret = mapping_map_writable(mapping);
-		if (ret)
-			return ret;
-	}
-
-	flags = (map->flags & NEOOS_MAP_SHARED) ? MAP_SHARED : MAP_PRIVATE;
-	mutex_lock(&nf->map_lock);
-	nf->pending = map;
-	WRITE_ONCE(nf->pending_task, current);
-	addr = vm_mmap(dev_file, hint, map->vma_len, neoos_mmap_prot(map->prot),
-		       flags, map->offset - map->page_off);
-	WRITE_ONCE(nf->pending_task, NULL);
-	nf->pending = NULL;
-	mutex_unlock(&nf->map_lock);
-
-	if (writable)
-		mapping_unmap_writable(mapping);
-	return addr;
+	return vma->vm_file == file ||
+	       path_equal(neoos_file_user_path(vma->vm_file), &file->f_path);
 }
 
-long neoos_ioctl_map(struct neoos_file *nf, struct file *dev_file,
-		     void __user *argp)
+/**
+ * neoos_vma_is_new - is @vma what vm_mmap() just made for @map at @start?
+ * @map: the mapping being made
+ * @file: the file it maps
+ * @vma: the VMA at @start, or NULL
+ * @start: the address vm_mmap() returned
+ *
+ * A VMA of @file (or of the backing file overlayfs or FUSE passthrough put
+ * there) that covers [@start, @start + vma_len) with the file pages MAP
+ * asked for, as a shared or private mapping as asked, is taken to be the
+ * new one.  Only a thread of the caller that unmaps the new range and maps
+ * the same pages of the same file there again, before MAP returned the
+ * address, can make it another VMA; that VMA is then adopted instead,
+ * after the same checks.
+ *
+ * Return: 0 if @vma is exactly the new range, -EAGAIN if the core merged
+ * the new range into a larger VMA, -EBUSY if the range holds something
+ * else now.
+ */
+static int neoos_vma_is_new(const struct neoos_mapping *map, struct file *file,
+			    struct vm_area_struct *vma, unsigned long start)
+{
+	unsigned long end = start + map->vma_len;
+	bool shared = map->flags & NEOOS_MAP_SHARED;
+
+	if (!vma || !vma->vm_file || neoos_vma_mapping(vma) ||
+	    !neoos_vma_file_is(vma, file) ||
+	    vma->vm_start > start || vma->vm_end < end ||
+	    !(vma->vm_flags & VM_MAYSHARE) != !shared ||
+	    vma->vm_pgoff + ((start - vma->vm_start) >> PAGE_SHIFT) !=
+	    (map->offset >> PAGE_SHIFT))
+		return -EBUSY;
+	if (vma->vm_start != start || vma->vm_end != end)
+		return -EAGAIN;
+	return 0;
+}
+
+/*
+ * Adopt the VMA vm_mmap() made at @start.  On success *@id is the
+ * mapping's id: once mmap_lock is dropped, another thread may unmap the
+ * mapping and free @map, so nothing of it is read afterwards.
+ *
+ * Return: 0, or -EAGAIN (merged, see neoos_map_install()), -EBUSY (the
+ * range changed under us), -ENODEV (the target made a mapping neoos
+ * refuses), -EINTR (a fatal signal: the process is exiting, which takes
+ * the mapping down).
+ */
+static int neoos_map_adopt(struct neoos_mapping *map, struct file *file,
+			   struct file *dev_file, unsigned long start, u64 *id)
+{
+	struct mm_struct *mm = current->mm;
+	struct vm_area_struct *vma;
+	bool ours;
+	int ret;
+
+	if (mmap_write_lock_killable(mm))
+		return -EINTR;
+	vma = vma_lookup(mm, start);
+	ret = neoos_vma_is_new(map, file, vma, start);
+	ours = !ret;
+	if (ours)
+		ret = neoos_vma_adopt(map, vma, dev_file);
+	if (!ret)
+		*id = map->id;
+	mmap_write_unlock(mm);
+
+	/*
+	 * A VMA that is ours but that neoos_vma_adopt() refused was checked
+	 * to be exactly the new range under mmap_lock: unmap it.  (do_munmap()
+	 * is not exported, so this cannot be done under the same lock hold;
+	 * a thread of the caller that replaces the range in between loses
+	 * its replacement.)
+	 */
+	if (ours && ret)
+		vm_munmap(start, map->vma_len);
+	return ret;
+}
+
+/*
+ * Map @file for @map and adopt the VMA; return its start or an error.
+ *
+ * The core merges a new file mapping into an adjacent VMA of the same open
+ * file with the same flags and the following (or preceding) file pages -
+ * say the caller's own mmap(2) of the next page of the same fd.  Such a
+ * VMA is the caller's, not ours to adopt.  The attempt is left in place
+ * while MAP tries again without the hint, so that the next vm_mmap()
+ * cannot land in the same spot, and taken back at the end: unmapping
+ * exactly the attempt's range gives the neighbour back its own extent.
+ */
+static long neoos_map_install(struct neoos_mapping *map, struct file *file,
+			      struct file *dev_file, unsigned long hint,
+			      u64 *id)
+{
+	unsigned long flags = (map->flags & NEOOS_MAP_SHARED) ? MAP_SHARED :
+								MAP_PRIVATE;
+	unsigned long merged[NEOOS_MAP_TRIES];
+	unsigned long addr = -ENOMEM;
+	int n = 0, ret = -EAGAIN;
+
+	while (ret == -EAGAIN && n < NEOOS_MAP_TRIES) {
+		addr = vm_mmap(file, hint, map->vma_len,
+			       neoos_mmap_prot(map->prot), flags,
+			       map->offset - map->page_off);
+		if (IS_ERR_VALUE(addr))
+			break;
+		ret = neoos_map_adopt(map, file, dev_file, addr, id);
+		if (ret == -EAGAIN)
+			merged[n++] = addr;
+		hint = 0;
+	}
+	while (n--)
+		vm_munmap(merged[n], map->vma_len);
+
+	if (IS_ERR_VALUE(addr))
+		return (long)addr;
+	/* Merged at every place tried: no room where it stands alone. */
+	if (ret == -EAGAIN)
+		return -ENOMEM;
+	return ret ? ret : (long)addr;
+}
+
+long neoos_ioctl_map(struct file *dev_file, void __user *argp)
 {
 	struct neoos_mapping *map;
 	struct neoos_map args;
-	unsigned long addr;
 	struct file *file;
-	int ret;
+	long ret;
 
 	if (copy_from_user(&args, argp, sizeof(args)))
 		return -EFAULT;
@@ -161,116 +285,36 @@ long neoos_ioctl_map(struct neoos_file *nf, struct file *dev_file,
 	if (IS_ERR(file))
 		return PTR_ERR(file);
 	ret = neoos_check_target(file, &args);
-	if (ret) {
-		fput(file);
-		return ret;
-	}
+	if (ret)
+		goto out_fput;
 	map = neoos_mapping_alloc(file, &args);
 	if (IS_ERR(map)) {
-		fput(file);
-		return PTR_ERR(map);
+		ret = PTR_ERR(map);
+		goto out_fput;
 	}
 
-	addr = neoos_mapping_install(nf, dev_file, map, args.addr);
 	/*
-	 * Once neoos_dev_mmap() made the VMA, our reference to the file is
-	 * the VMA's vm_file (which the core drops itself if it failed after
-	 * that); until then it is still ours.
+	 * On success @map belongs to the VMA, which may already be gone
+	 * again (another thread): only the start and the id are used below.
+	 * On failure it was never adopted and is still ours.
 	 */
-	if (!map->dev_file)
-		fput(file);
-	args.addr = addr + map->page_off;
-	args.id = map->id;
-	neoos_mapping_put(map);
-	if (IS_ERR_VALUE(addr))
-		return (long)addr;
-
+	ret = neoos_map_install(map, file, dev_file, args.addr, &args.id);
+	if (IS_ERR_VALUE(ret)) {
+		kfree(map);
+		goto out_fput;
+	}
+	args.addr = ret + offset_in_page(args.offset);
+	ret = 0;
 	if (copy_to_user(argp, &args, sizeof(args))) {
 		/* Nobody learnt the address: take the mapping back. */
-		neoos_unmap_new(addr, args.id);
-		return -EFAULT;
+		neoos_unmap_new(args.addr & PAGE_MASK, args.id);
+		ret = -EFAULT;
+	} else {
+		/* Only now has the call succeeded: a failed ioctl changes nothing. */
+		neoos_count(maps, 1);
 	}
-	/* Only now has the call succeeded: a failed ioctl changes nothing. */
-	neoos_count(maps, 1);
-	return 0;
-}
-
-/*
- * The ->get_unmapped_area of /dev/neoos: place the mapping where the core
- * would place a mapping of the target itself.
- *
- * vm_mmap() on /dev/neoos asks the device where to put the VMA.  Without
- * this, every neoos mapping got the mm's default placement, while ext4,
- * xfs or tmpfs (thp_get_unmapped_area(), shmem_get_unmapped_area()) align
- * large mappings to a PMD.  An unaligned VMA costs an extra fault per
- * mapping, because fault-around windows are aligned in the address space
- * (tools/neoos-bench, minflt_seq_256m: 4097 faults against 4096), and
- * keeps huge pages from being mapped by PMD.  Outside NEOOS_IOC_MAP the
- * default placement is used; neoos_dev_mmap() refuses such a mapping.
- */
-unsigned long neoos_dev_get_unmapped_area(struct file *dev_file,
-					  unsigned long addr,
-					  unsigned long len,
-					  unsigned long pgoff,
-					  unsigned long flags)
-{
-	struct neoos_file *nf = dev_file->private_data;
-	struct file *file;
-
-	if (READ_ONCE(nf->pending_task) != current)
-		return neoos_mm_get_unmapped_area(dev_file, addr, len, pgoff,
-						  flags);
-	file = nf->pending->file;
-	if (file->f_op->get_unmapped_area)
-		return file->f_op->get_unmapped_area(file, addr, len, pgoff,
-						     flags);
-	return neoos_mm_get_unmapped_area(file, addr, len, pgoff, flags);
-}
-
-/*
- * The ->mmap of /dev/neoos.  Only NEOOS_IOC_MAP may map the device, and
- * what it gets is a mapping of the target file.
- */
-int neoos_dev_mmap(struct file *dev_file, struct vm_area_struct *vma)
-{
-	struct neoos_file *nf = dev_file->private_data;
-	struct neoos_mapping *map;
-	struct file *file;
-	int ret;
-
-	if (READ_ONCE(nf->pending_task) != current)
-		return -ENODEV;
-	map = nf->pending;
-	file = map->file;
-
-	/*
-	 * The VM_MAY* flags were computed for /dev/neoos: take away what the
-	 * target's descriptor does not allow before its ->mmap sees them.
-	 */
-	if (map->vm_deny)
-		neoos_vma_flags_clear(vma, map->vm_deny);
-
-	/*
-	 * vma_set_file(), with the references moved instead of taken and
-	 * dropped: the VMA gets NEOOS_IOC_MAP's reference to the target, and
-	 * the core's reference to /dev/neoos, which the VMA held, becomes
-	 * the mapping's pin on this module.  On failure both go back, and
-	 * the core drops its own reference as usual.
-	 */
-	vma->vm_file = file;
-	ret = call_mmap(file, vma);
-	if (!ret)
-		ret = neoos_vma_adopt(map, vma);
-	if (ret) {
-		vma->vm_file = dev_file;
-		return ret;
-	}
-	map->dev_file = dev_file;
-	/*
-	 * Only a mapping that got this far takes an id, so a MAP that failed
-	 * (no address space, say) uses none.  The VMA is not in the mm's
-	 * tree yet, so nobody can look the mapping up before the id is set.
-	 */
-	map->id = atomic64_inc_return(&neoos_next_id);
-	return 0;
+out_fput:
+	/* Each VMA vm_mmap() made took its own reference to the file. */
+	fput(file);
+	return ret;
 }

@@ -1,26 +1,58 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * The life of a neoos VMA.  Its vm_operations are a copy of the target
- * file's with four overrides: open and close count the VMAs of a mapping,
- * may_split refuses every partial munmap, mprotect, mlock or madvise, and
- * mremap refuses moves.  Together with VM_DONTEXPAND (no growth, no merge)
- * this keeps a neoos VMA exactly the range NEOOS_IOC_MAP returned.  Faults,
- * fault-around and page_mkwrite stay the target's own.
+ * The life of a neoos VMA.  It starts as the core's own mapping of the
+ * target (map.c); neoos_vma_adopt() then gives it a copy of its
+ * vm_operations with four overrides: open and close count the VMAs of a
+ * mapping, may_split refuses every partial munmap, mprotect, mlock or
+ * madvise, and mremap refuses moves.  Together with VM_DONTEXPAND (no
+ * growth, no merge) this keeps a neoos VMA exactly the range NEOOS_IOC_MAP
+ * returned.  Faults, fault-around and page_mkwrite stay the target's own.
+ *
+ * VM_DONTEXPAND also makes the VMA special to mlock(2): mlock() and
+ * munlock() leave it as it is, as for any VM_SPECIAL mapping.  A VMA that
+ * was locked when it was made (mlockall(MCL_FUTURE)) stays locked until it
+ * is unmapped.
+ *
+ * The copy changes the VMA's identity.  Every place in mm/, fs/, ipc/,
+ * kernel/ and security/ of 6.1 and 6.12 that recognises a VMA by its
+ * vm_ops pointer, and what it means for a neoos VMA:
+ *  - vma_is_secretmem() (GUP's check_vma_flags(), follow_page(), mlock):
+ *    GUP would reach pages that are not in the direct map.  memfd_secret
+ *    files are refused (neoos_file_refused()).
+ *  - coda's vm_ops->open/close find coda's state by container_of() on
+ *    vma->vm_ops, which would land in the copy: coda is refused.
+ *  - vma_is_shmem() and, on 6.12, vma_is_anon_shmem() (memfds and
+ *    unlinked tmpfs files): userfaultfd registration and UFFDIO_COPY are
+ *    refused with -EINVAL, and on 6.12 shmem's per-size huge page policy,
+ *    whole-large-folio faults and anonymous VMA names do not apply.  Less
+ *    is done, nothing less safely.  A registration made by another thread
+ *    before adoption could not be undone afterwards, so such a VMA is not
+ *    adopted (neoos_vma_adopt()).
+ *  - shm_vm_ops (shmdt()): SysV segments cannot be passed as an fd;
+ *    through /proc they are plain shmem files.
+ *  - kernfs compares ops inside its own ->mmap, before the copy exists;
+ *    special mappings (vDSO) and sgi-gru's have no regular file.
+ * hugetlb, DAX and anonymous VMAs are recognised by flags or by the file,
+ * which the copy does not change.  No code compares vm_ops members with
+ * particular functions.
  */
 
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/mm.h>
+#include <linux/mmap_lock.h>
 #include <linux/slab.h>
+#include <linux/userfaultfd_k.h>
 
 #include "compat.h"
 #include "neoos.h"
 
+static atomic64_t neoos_next_id = ATOMIC64_INIT(0);
+
 static void neoos_mapping_free(struct neoos_mapping *map)
 {
-	/* fput() defers the final release, so this is safe from ->close. */
-	if (map->dev_file)
-		fput(map->dev_file);
+	struct file *dev_file = map->dev_file;
+
 	neoos_count(mappings, -1);
 	/*
 	 * No RCU delay is needed: nothing reads vma->vm_ops without holding
@@ -29,9 +61,15 @@ static void neoos_mapping_free(struct neoos_mapping *map)
 	 * vma_dummy_vm_ops).
 	 */
 	kfree(map);
+	/*
+	 * Last: this may be the last reference to neoos.ko.  fput() defers
+	 * the final release (task work, or a delayed work item), so the
+	 * module is not released while this function returns.
+	 */
+	fput(dev_file);
 }
 
-void neoos_mapping_put(struct neoos_mapping *map)
+static void neoos_mapping_put(struct neoos_mapping *map)
 {
 	if (refcount_dec_and_test(&map->refs))
 		neoos_mapping_free(map);
@@ -75,30 +113,42 @@ static int neoos_vm_mremap(struct vm_area_struct *vma)
 	return -EINVAL;
 }
 
-/* Mappings neoos can keep to its promise: page cache ones. */
-static bool neoos_vma_is_page_cache(struct vm_area_struct *vma)
+/*
+ * Can neoos keep its promise for @vma?  Only for page cache mappings of
+ * files it does not refuse (neoos_file_refused()): a target's ->mmap may
+ * have made device memory (sysfs resource files are regular files), or
+ * put another file in vm_file, whose kind is checked again here.
+ */
+static bool neoos_vma_adoptable(struct vm_area_struct *vma)
 {
 	return vma->vm_ops && vma->vm_ops->fault &&
-	       !(vma->vm_flags & (VM_PFNMAP | VM_MIXEDMAP | VM_IO));
+	       !(vma->vm_flags & (VM_PFNMAP | VM_MIXEDMAP | VM_IO)) &&
+	       !vma_is_dax(vma) && !neoos_file_refused(vma->vm_file);
 }
 
 /**
- * neoos_vma_adopt - make a freshly mmapped target VMA a neoos VMA
- * @map: the mapping being installed
- * @vma: the VMA, after the target's ->mmap succeeded; mmap_lock is held
- *	for writing
+ * neoos_vma_adopt - make the core's new mapping of the target a neoos VMA
+ * @map: the mapping being made, owned by the caller
+ * @vma: the VMA vm_mmap() made for it, exactly its range
+ * @dev_file: the /dev/neoos file the MAP ioctl was issued on
  *
- * Return: 0, or -ENODEV if the target's ->mmap made something that is not
- * a page cache mapping (device memory, DAX); the VMA is then torn down by
- * the core as if the target's ->mmap had failed.
+ * The caller holds mmap_lock for writing.  On success @map belongs to
+ * @vma (its last VMA to close frees it) and holds a new reference to
+ * @dev_file; on failure nothing changed and @map is still the caller's.
+ *
+ * Return: 0, -ENODEV if neoos refuses the VMA (neoos_vma_adoptable()), or
+ * -EBUSY if another thread registered it with userfaultfd before MAP
+ * returned its address: shmem's userfaultfd support recognises a VMA by
+ * its vm_ops pointer, and the registration could no longer be undone.
  */
-int neoos_vma_adopt(struct neoos_mapping *map, struct vm_area_struct *vma)
+int neoos_vma_adopt(struct neoos_mapping *map, struct vm_area_struct *vma,
+		    struct file *dev_file)
 {
-	if (!neoos_vma_is_page_cache(vma)) {
-		if (vma->vm_ops && vma->vm_ops->close)
-			vma->vm_ops->close(vma);
+	mmap_assert_write_locked(vma->vm_mm);
+	if (!neoos_vma_adoptable(vma))
 		return -ENODEV;
-	}
+	if (userfaultfd_armed(vma))
+		return -EBUSY;
 
 	map->host_ops = vma->vm_ops;
 	map->vm_ops = *vma->vm_ops;
@@ -106,10 +156,15 @@ int neoos_vma_adopt(struct neoos_mapping *map, struct vm_area_struct *vma)
 	map->vm_ops.close = neoos_vm_close;
 	map->vm_ops.may_split = neoos_vm_may_split;
 	map->vm_ops.mremap = neoos_vm_mremap;
+	map->dev_file = get_file(dev_file);
+	map->id = atomic64_inc_return(&neoos_next_id);
+	refcount_set(&map->refs, 1);
+	neoos_count(mappings, 1);
+	neoos_count(vmas, 1);
+
+	/* Faults under the per-VMA lock must not see half of this. */
+	neoos_vma_start_write(vma);
 	vma->vm_ops = &map->vm_ops;
 	neoos_vma_flags_set(vma, VM_DONTEXPAND);
-
-	refcount_inc(&map->refs);
-	neoos_count(vmas, 1);
 	return 0;
 }

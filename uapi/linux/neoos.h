@@ -18,12 +18,19 @@
  *   EBADF   fd is not open                               -> E_INVAL
  *   EINVAL  bad fd type, offset, size, flags or padding  -> E_INVAL
  *   EOVERFLOW offset + length overflows                  -> E_INVAL
- *   ENODEV  the file has no page cache to map            -> E_INVAL
+ *   ENODEV  the file has no page cache neoos can map      -> E_INVAL
+ *           (memfd_secret, DAX, device memory)
  *   ENOMEM  no address space (RLIMIT_AS, max_map_count)  -> E_NOMEM
  *   EACCES, EPERM, ETXTBSY  access refused               -> E_PERM
  *   EIO     I/O or writeback error                       -> E_IO
  *   EFAULT  bad user pointer                             -> E_INVAL
+ *   EBUSY   MAP: another thread changed the new range    -> E_BUSY
+ *           before MAP returned it
  *   ESRCH   no such process                              -> E_INVAL
+ *
+ * MAP maps the file exactly as mmap(2) of @fd would (the kernel makes every
+ * check mmap(2) makes, on that file, with its LSM and IMA hooks), so it
+ * fails whenever mmap(2) of the same range would, with mmap(2)'s errno.
  */
 #ifndef _UAPI_LINUX_NEOOS_H
 #define _UAPI_LINUX_NEOOS_H
