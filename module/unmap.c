@@ -1,12 +1,20 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * NEOOS_IOC_UNMAP: NeoOS's sys_munmap.  Only the exact range a MAP
- * returned, or its id, in the calling process, is accepted.  Dirty pages
- * of a shared writable mapping are written to the file and waited for
- * before the mapping goes; a writeback error is reported once, through the
- * target file's errseq cursor, exactly as fsync(2) on that file would
- * report it.  Also here: how a MAP that cannot report its mapping takes
- * it back (neoos_unmap_new()).
+ * returned, or its id, in the calling process, is accepted.  The mapping
+ * is removed first; then the range's dirty pages of a shared writable
+ * mapping - munmap moved the dirty bits of its page tables to the page
+ * cache - are written to the file and waited for.  A writeback error is
+ * reported once, through the file's errseq cursor, exactly as fsync(2) on
+ * that file would report it.
+ *
+ * So the contract is simple: UNMAP fails with EINVAL, EFAULT, EINTR or
+ * ENOMEM having changed nothing, and with any other error having removed
+ * the mapping and failed to write some of it (EIO, ENOSPC, EDQUOT...).  A
+ * writeback error with one of those four codes is reported as EIO.
+ *
+ * Also here: how a MAP that cannot report its mapping takes it back
+ * (neoos_unmap_new()).
  */
 
 #include <linux/file.h>
@@ -23,24 +31,19 @@
 
 /**
  * struct neoos_unmap_target - what UNMAP found under mmap_lock
- * @id: the mapping's id, which names it even if the address is reused
  * @start: VMA start
  * @len: VMA length
- * @file: target file with a reference, when the range has pages to write
- *	back or wait for
+ * @file: the VMA's file with a reference, for a shared writable mapping,
+ *	whose pages may need writing back; else NULL
  * @pos: first file byte of the user range
  * @end: last file byte of the user range
- * @wb_err: when there was nothing to write back, an earlier writeback
- *	error of the file, reported (and consumed) under the lock
  */
 struct neoos_unmap_target {
-	u64 id;
 	unsigned long start;
 	unsigned long len;
 	struct file *file;
 	loff_t pos;
 	loff_t end;
-	int wb_err;
 };
 
 /* The VMA UNMAP names: by id, or by its exact range. */
@@ -112,37 +115,55 @@ static int neoos_unmap_lookup(struct mm_struct *mm,
 		return -EINVAL;
 	}
 	map = neoos_vma_mapping(vma);
-	t->id = map->id;
 	t->start = vma->vm_start;
 	t->len = vma->vm_end - vma->vm_start;
-	t->file = NULL;
-	t->wb_err = 0;
 	t->pos = map->offset;
 	t->end = map->offset + map->length - 1;
-	if ((vma->vm_flags & VM_SHARED) && (vma->vm_flags & VM_MAYWRITE)) {
-		/* The VMA holds vm_file while we hold mmap_lock. */
-		if (neoos_needs_writeback(vma->vm_file->f_mapping, t->pos, t->end))
-			t->file = get_file(vma->vm_file);
-		else
-			t->wb_err = neoos_check_wb_err(vma->vm_file);
-	}
+	t->file = NULL;
+	/* The VMA holds vm_file while we hold mmap_lock. */
+	if ((vma->vm_flags & VM_SHARED) && (vma->vm_flags & VM_MAYWRITE))
+		t->file = get_file(vma->vm_file);
 	mmap_read_unlock(mm);
 	return 0;
 }
 
 /*
- * Is the VMA at @start still mapping @id's?  Return its length, or 0.
- *
- * Another thread of the caller may have unmapped the range since we last
- * looked and mapped something else there; then it must not be touched.
- * Ids are never reused and a neoos VMA never changes its range, so the id
- * and the start name it.  (A race between threads of one process over one
- * range is the caller's bug; this only keeps it from hitting an unrelated
- * mapping.  The window between this check and vm_munmap() remains.)
+ * Write back [@pos, @end] of @file after its mapping was removed; report a
+ * writeback error as UNMAP's contract wants it (see the top of this file).
  */
-static unsigned long neoos_still_mapped(struct mm_struct *mm,
-					unsigned long start, u64 id)
+static int neoos_unmap_flush(struct file *file, loff_t pos, loff_t end)
 {
+	int err;
+
+	if (neoos_needs_writeback(file->f_mapping, pos, end))
+		err = file_write_and_wait_range(file, pos, end);
+	else
+		err = neoos_check_wb_err(file);
+	switch (err) {
+	case -EINVAL:
+	case -EFAULT:
+	case -EINTR:
+	case -ENOMEM:
+		return -EIO;
+	default:
+		return err;
+	}
+}
+
+/**
+ * neoos_unmap_new - take back a mapping NEOOS_IOC_MAP made but cannot report
+ * @start: the VMA start vm_mmap() returned
+ * @id: the new mapping's id
+ *
+ * Another thread of the caller may have unmapped the range since MAP
+ * adopted it, and mapped something else there; that must not be touched.
+ * Ids are never reused and a neoos VMA never changes its range, so the id
+ * and the start name the mapping.  (The window between this check and
+ * vm_munmap() remains, as in UNMAP.)
+ */
+void neoos_unmap_new(unsigned long start, u64 id)
+{
+	struct mm_struct *mm = current->mm;
 	struct neoos_mapping *map;
 	struct vm_area_struct *vma;
 	unsigned long len = 0;
@@ -153,30 +174,15 @@ static unsigned long neoos_still_mapped(struct mm_struct *mm,
 	if (map && map->id == id && vma->vm_start == start)
 		len = vma->vm_end - vma->vm_start;
 	mmap_read_unlock(mm);
-	return len;
-}
-
-/**
- * neoos_unmap_new - take back a mapping NEOOS_IOC_MAP made but cannot report
- * @start: the VMA start vm_mmap() returned
- * @id: the new mapping's id
- *
- * Only the mapping with @id, still at @start, is removed.
- */
-void neoos_unmap_new(unsigned long start, u64 id)
-{
-	unsigned long len = neoos_still_mapped(current->mm, start, id);
-
 	if (len)
 		vm_munmap(start, len);
 }
 
 long neoos_ioctl_unmap(void __user *argp)
 {
-	struct mm_struct *mm = current->mm;
 	struct neoos_unmap_target t;
 	struct neoos_unmap args;
-	int ret, err;
+	int ret;
 
 	if (copy_from_user(&args, argp, sizeof(args)))
 		return -EFAULT;
@@ -186,24 +192,23 @@ long neoos_ioctl_unmap(void __user *argp)
 					     args.id || !args.length)
 		return -EINVAL;
 
-	ret = neoos_unmap_lookup(mm, &args, &t);
+	ret = neoos_unmap_lookup(current->mm, &args, &t);
 	if (ret)
 		return ret;
-
-	err = t.wb_err;
-	if (t.file) {
-		err = file_write_and_wait_range(t.file, t.pos, t.end);
-		fput(t.file);
-		/*
-		 * Writeback may have slept for long: look again.  Without it,
-		 * the window before vm_munmap() is no wider than the lookup's.
-		 */
-		if (!neoos_still_mapped(mm, t.start, t.id))
-			return -EINVAL;
-	}
+	/*
+	 * do_munmap() is not exported, so the range is unmapped after
+	 * mmap_lock was dropped: a thread of the caller that unmaps this
+	 * mapping and maps something else in its place in between loses
+	 * that.  A neoos VMA never changes its range, so nothing outside
+	 * it is ever touched.
+	 */
 	ret = vm_munmap(t.start, t.len);
-	if (ret)
-		return ret;
-	neoos_count(unmaps, 1);
-	return err;
+	if (!ret) {
+		neoos_count(unmaps, 1);
+		if (t.file)
+			ret = neoos_unmap_flush(t.file, t.pos, t.end);
+	}
+	if (t.file)
+		fput(t.file);
+	return ret;
 }

@@ -108,10 +108,11 @@ struct neoos_map {
  * @flags: 0 or NEOOS_UNMAP_BY_ID
  * @pad: zero
  *
- * Writes the mapping's dirty pages to the file and waits for them, then
- * removes the mapping; a writeback error is reported as -EIO once, and the
- * mapping is removed all the same (like close(2)).  Only mappings of the
- * calling process can be named.
+ * Removes the mapping, then writes its dirty pages to the file and waits
+ * for them.  EINVAL, EFAULT, EINTR and ENOMEM mean nothing was removed;
+ * any other error (EIO, ENOSPC, EDQUOT...) means the mapping is gone and
+ * writeback failed, reported once, as fsync(2) on the file would report
+ * it.  Only mappings of the calling process can be named.
  */
 struct neoos_unmap {
 	__u64 addr;
