@@ -8,12 +8,20 @@
  * moment leaves the child a usable state: the child inherits the
  * descriptor and the same open file.  O_CLOEXEC: a new program image
  * starts over.
+ *
+ * The program owns its descriptor table and may close the descriptor, or
+ * dup2() something else over it, behind the library's back.  An ioctl that
+ * fails with EBADF or ENOTTY is therefore checked against the device the
+ * descriptor was opened on; if the number no longer names it, the library
+ * forgets it (without closing what is there now), opens the device again
+ * and repeats the call once.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <linux/neoos.h>
@@ -22,6 +30,8 @@
 #include "internal.h"
 
 static int neoos_dev_fd = -1;
+/* The device number of /dev/neoos, set before any descriptor is published. */
+static dev_t neoos_dev_rdev;
 
 static const char *neoos_device_path(void)
 {
@@ -49,6 +59,7 @@ static int neoos_check_version(int fd)
 
 static int neoos_device_open(void)
 {
+	struct stat st;
 	int fd, ret;
 
 	fd = open(neoos_device_path(), O_RDWR | O_CLOEXEC);
@@ -58,10 +69,13 @@ static int neoos_device_open(void)
 		return __neoos_errno_to_error(errno);
 	}
 	ret = neoos_check_version(fd);
+	if (!ret && fstat(fd, &st))
+		ret = __neoos_errno_to_error(errno);
 	if (ret) {
 		close(fd);
 		return ret;
 	}
+	__atomic_store_n(&neoos_dev_rdev, st.st_rdev, __ATOMIC_RELAXED);
 	return fd;
 }
 
@@ -81,4 +95,41 @@ int __neoos_device(void)
 		fd = expected;
 	}
 	return fd;
+}
+
+/*
+ * Has the program closed (or replaced) descriptor @fd, which the library
+ * had opened on /dev/neoos?  If so, forget it.
+ */
+static int neoos_device_lost(int fd)
+{
+	struct stat st;
+	int expected = fd;
+
+	if (!fstat(fd, &st) && S_ISCHR(st.st_mode) &&
+	    st.st_rdev == __atomic_load_n(&neoos_dev_rdev, __ATOMIC_RELAXED))
+		return 0;
+	__atomic_compare_exchange_n(&neoos_dev_fd, &expected, -1, 0,
+				    __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
+	return 1;
+}
+
+int __neoos_ioctl(int dev, unsigned long cmd, void *arg)
+{
+	int saved, ret = ioctl(dev, cmd, arg);
+
+	if (ret >= 0 || (errno != EBADF && errno != ENOTTY))
+		return ret;
+	saved = errno;
+	if (!neoos_device_lost(dev)) {
+		errno = saved;
+		return ret;
+	}
+	dev = __neoos_device();
+	if (dev < 0) {
+		/* E_* codes are negated errnos: sys_errno() gets @dev back. */
+		errno = -dev;
+		return NEOOS_IOCTL_NODEV;
+	}
+	return ioctl(dev, cmd, arg);
 }

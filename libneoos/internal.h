@@ -12,6 +12,15 @@ int __neoos_errno_to_error(int errnum);
 int __neoos_fail(void);
 /* The process's /dev/neoos descriptor, opened on first use, or E_*. */
 int __neoos_device(void);
+/*
+ * ioctl(2) on @dev, the descriptor __neoos_device() gave; opens the device
+ * again and repeats the call if the program closed @dev meanwhile.  0 or
+ * what the ioctl returned; -1 with errno if the call failed in the
+ * kernel; NEOOS_IOCTL_NODEV with errno if it never reached the device
+ * (it could not be opened again).
+ */
+#define NEOOS_IOCTL_NODEV	(-2)
+int __neoos_ioctl(int dev, unsigned long cmd, void *arg);
 
 struct neoos_map;
 struct neoos_unmap;

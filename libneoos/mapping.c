@@ -20,7 +20,7 @@ void *__neoos_map(struct neoos_map *m)
 
 	if (dev < 0)
 		return NULL;
-	if (ioctl(dev, NEOOS_IOC_MAP, m) < 0) {
+	if (__neoos_ioctl(dev, NEOOS_IOC_MAP, m) < 0) {
 		__neoos_fail();
 		return NULL;
 	}
@@ -33,7 +33,7 @@ int __neoos_unmap(struct neoos_unmap *u)
 
 	if (dev < 0)
 		return dev;
-	if (ioctl(dev, NEOOS_IOC_UNMAP, u) < 0)
+	if (__neoos_ioctl(dev, NEOOS_IOC_UNMAP, u) < 0)
 		return __neoos_fail();
 	return E_OK;
 }
@@ -79,7 +79,7 @@ static int neoos_vma_of(uint64_t id, uintptr_t *start, uint64_t *len,
 
 	if (dev < 0)
 		return dev;
-	if (ioctl(dev, NEOOS_IOC_INFO, &info) < 0)
+	if (__neoos_ioctl(dev, NEOOS_IOC_INFO, &info) < 0)
 		return __neoos_fail();
 	*start = (uintptr_t)info.addr & ~(uintptr_t)(page - 1);
 	*user_off = info.addr - *start;

@@ -20,7 +20,7 @@ static int neoos_info(struct neoos_info *q, struct neoos_mapping_info *info)
 		return __neoos_set_error(E_INVAL);
 	q->path = (uintptr_t)info->path;
 	q->path_size = sizeof(info->path);
-	if (ioctl(dev, NEOOS_IOC_INFO, q) < 0)
+	if (__neoos_ioctl(dev, NEOOS_IOC_INFO, q) < 0)
 		return __neoos_fail();
 	info->id = q->id;
 	info->addr = (void *)(uintptr_t)q->addr;
@@ -75,7 +75,7 @@ __neoos_public int sys_mmap_list(pid_t pid, uint64_t *ids, int capacity)
 		return dev;
 	if (capacity < 0 || (capacity && !ids))
 		return __neoos_set_error(E_INVAL);
-	if (ioctl(dev, NEOOS_IOC_LIST, &l) < 0)
+	if (__neoos_ioctl(dev, NEOOS_IOC_LIST, &l) < 0)
 		return __neoos_fail();
 	return l.count > INT32_MAX ? INT32_MAX : (int)l.count;
 }
@@ -93,7 +93,7 @@ static int neoos_rw(unsigned long cmd, uint64_t id, uint64_t offset,
 
 	if (dev < 0)
 		return dev;
-	if (ioctl(dev, cmd, &rw) < 0)
+	if (__neoos_ioctl(dev, cmd, &rw) < 0)
 		return __neoos_fail();
 	return E_OK;
 }
@@ -118,7 +118,7 @@ __neoos_public int neoos_stats(struct neoos_stats *stats)
 		return dev;
 	if (!stats)
 		return __neoos_set_error(E_INVAL);
-	if (ioctl(dev, NEOOS_IOC_STATS, stats) < 0)
+	if (__neoos_ioctl(dev, NEOOS_IOC_STATS, stats) < 0)
 		return __neoos_fail();
 	return E_OK;
 }

@@ -450,6 +450,74 @@ TEST_F(file, immutable_file_as_mmap)
 	sys_close(fd);
 }
 
+/* The descriptor number libneoos opened /dev/neoos on, or -1. */
+static int neoos_fd_number(void)
+{
+	char link[64], target[64];
+	ssize_t n;
+
+	for (int fd = 0; fd < 1024; fd++) {
+		snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+		n = readlink(link, target, sizeof(target) - 1);
+		if (n < 0)
+			continue;
+		target[n] = 0;
+		if (!strcmp(target, "/dev/neoos"))
+			return fd;
+	}
+	return -1;
+}
+
+/*
+ * A program may close every descriptor it does not know about, or dup2()
+ * over them: the next NeoOS call still works, and what the program put on
+ * that number is left alone.
+ */
+TEST_F(file, device_descriptor_closed_by_program)
+{
+	int fd, dev, other, pipefd[2];
+	char *p;
+
+	fd = sys_open(self->path, O_RDWR);
+	ASSERT_LE(0, fd);
+	p = sys_mmap(fd, 0, PAGE);
+	ASSERT_NE(NULL, p);
+	ASSERT_EQ(E_OK, sys_munmap(p, PAGE));
+	dev = neoos_fd_number();
+	ASSERT_LE(0, dev);
+
+	/* Closed, and the number reused for another file. */
+	ASSERT_EQ(0, close(dev));
+	other = open("/dev/null", O_RDONLY);
+	ASSERT_LE(0, other);
+	if (other != dev) {
+		ASSERT_EQ(dev, dup2(other, dev));
+		close(other);
+		other = dev;
+	}
+	p = sys_mmap(fd, 0, PAGE);
+	ASSERT_NE(NULL, p) TH_LOG("sys_mmap after close: %d", sys_errno());
+	p[0] = 'c';
+	ASSERT_EQ(E_OK, sys_munmap(p, PAGE));
+	EXPECT_EQ('c', file_byte(self->path, 0));
+	EXPECT_EQ(0, fcntl(other, F_GETFD));	/* still open, still ours */
+	EXPECT_EQ(0, close(other));
+
+	/* dup2() of a pipe over the library's new descriptor. */
+	dev = neoos_fd_number();
+	ASSERT_LE(0, dev);
+	ASSERT_EQ(0, pipe(pipefd));
+	ASSERT_EQ(dev, dup2(pipefd[1], dev));
+	p = sys_mmap(fd, 0, PAGE);
+	ASSERT_NE(NULL, p) TH_LOG("sys_mmap after dup2: %d", sys_errno());
+	EXPECT_EQ(E_OK, sys_munmap(p, PAGE));
+	EXPECT_EQ(1, write(dev, "x", 1));	/* the pipe is still there */
+	EXPECT_EQ(0, close(dev));
+	close(pipefd[0]);
+	close(pipefd[1]);
+	sys_close(fd);
+}
+
 TEST(bad_fds_einval)
 {
 	int pipefd[2], sv[2], efd, dfd, pfd, dev;
