@@ -27,15 +27,32 @@ void *__neoos_map(struct neoos_map *m)
 	return (void *)(uintptr_t)m->addr;
 }
 
+/*
+ * UNMAP fails with EINVAL, EFAULT, EINTR or ENOMEM having changed nothing;
+ * with any other error the mapping is gone and some of it could not be
+ * written back (EIO, ENOSPC, EDQUOT...), which NeoOS calls E_IO.
+ */
 int __neoos_unmap(struct neoos_unmap *u)
 {
 	int dev = __neoos_device();
+	int ret;
 
 	if (dev < 0)
 		return dev;
-	if (__neoos_ioctl(dev, NEOOS_IOC_UNMAP, u) < 0)
+	ret = __neoos_ioctl(dev, NEOOS_IOC_UNMAP, u);
+	if (ret == 0)
+		return E_OK;
+	if (ret == NEOOS_IOCTL_NODEV)
 		return __neoos_fail();
-	return E_OK;
+	switch (errno) {
+	case EINVAL:
+	case EFAULT:
+	case EINTR:
+	case ENOMEM:
+		return __neoos_fail();
+	default:
+		return __neoos_set_error(E_IO);
+	}
 }
 
 __neoos_public void *sys_mmap_ex(void *hint, uint64_t length, int prot,
@@ -69,9 +86,12 @@ __neoos_public int sys_munmap_id(uint64_t id)
 	return __neoos_unmap(&u);
 }
 
-/* The page-aligned VMA of mapping @id: [*start, *start + *len). */
+/*
+ * The page-aligned range around mapping @id: [*start, *start + *len); the
+ * user range starts *user_off bytes into it and is *user_len long.
+ */
 static int neoos_vma_of(uint64_t id, uintptr_t *start, uint64_t *len,
-			uint64_t *user_off)
+			uint64_t *user_off, uint64_t *user_len)
 {
 	struct neoos_info info = { .query = NEOOS_INFO_BY_ID, .id = id };
 	long page = sysconf(_SC_PAGESIZE);
@@ -84,6 +104,7 @@ static int neoos_vma_of(uint64_t id, uintptr_t *start, uint64_t *len,
 	*start = (uintptr_t)info.addr & ~(uintptr_t)(page - 1);
 	*user_off = info.addr - *start;
 	*len = (*user_off + info.length + page - 1) & ~(uint64_t)(page - 1);
+	*user_len = info.length;
 	return 0;
 }
 
@@ -96,13 +117,13 @@ static int neoos_mman_prot(int prot)
 
 __neoos_public int sys_mprotect(uint64_t id, int prot)
 {
-	uint64_t len, off;
+	uint64_t len, off, user_len;
 	uintptr_t start;
 	int ret;
 
 	if (prot & ~NEOOS_PROT_ALL)
 		return __neoos_set_error(E_INVAL);
-	ret = neoos_vma_of(id, &start, &len, &off);
+	ret = neoos_vma_of(id, &start, &len, &off, &user_len);
 	if (ret)
 		return ret;
 	if (mprotect((void *)start, len, neoos_mman_prot(prot)))
@@ -126,20 +147,23 @@ __neoos_public int sys_msync(uint64_t id, uint64_t offset, uint64_t length,
 {
 	long page = sysconf(_SC_PAGESIZE);
 	int ms = neoos_msync_flags(flags);
-	uint64_t len, off, first, last;
+	uint64_t len, off, user_len, first, last;
 	uintptr_t start;
 	int ret;
 
 	if (ms < 0)
 		return __neoos_set_error(E_INVAL);
-	ret = neoos_vma_of(id, &start, &len, &off);
+	ret = neoos_vma_of(id, &start, &len, &off, &user_len);
 	if (ret)
 		return ret;
-	if (!length)
-		length = len - off - offset;
-	/* The pages covering [offset, offset + length) of the user range. */
-	if (offset > len - off || length > len - off - offset)
+	/* [offset, offset + length) must lie inside the mapping's bytes. */
+	if (offset > user_len)
 		return __neoos_set_error(E_INVAL);
+	if (!length)
+		length = user_len - offset;
+	if (length > user_len - offset)
+		return __neoos_set_error(E_INVAL);
+	/* The pages covering it. */
 	first = (off + offset) & ~(uint64_t)(page - 1);
 	last = (off + offset + length + page - 1) & ~(uint64_t)(page - 1);
 	if (msync((void *)(start + first), last - first, ms))
