@@ -3,21 +3,33 @@
  * NEOOS_IOC_INFO and NEOOS_IOC_LIST: what neoos mappings a process has.
  *
  * A process may always look at its own mappings.  Another process's need
- * what /proc/PID/maps would need from a ptracer that is not privileged:
- * the same uid and gid in every slot and a dumpable process (so setuid
- * programs stay private) - or CAP_SYS_ADMIN, as MmapManager's MmapStats
- * needs SystemInfo.  This is an ioctl rather than a procfs or debugfs file
+ * what /proc/PID/maps needs (mm_access() with PTRACE_MODE_READ_FSCREDS),
+ * checked the same way: under the target's exec_update_lock, so that an
+ * exec in progress cannot show the new mm with the old credentials; the
+ * caller's fsuid and fsgid equal to every uid and gid of the target, or
+ * CAP_SYS_PTRACE in the target's user namespace; and a dumpable mm, or
+ * CAP_SYS_PTRACE in the mm's user namespace (so setuid programs stay
+ * private).  The one part of ptrace_may_access() a module cannot make is
+ * the LSM hook, security_ptrace_access_check(): neither it nor
+ * ptrace_may_access() nor mm_access() is exported.  An AppArmor or SELinux
+ * policy that denies reading /proc/PID/maps of a process it would let a
+ * same-uid process read otherwise is therefore not applied here; Yama
+ * restricts only PTRACE_MODE_ATTACH, which /proc/PID/maps does not use.
+ *
+ * This is an ioctl rather than a procfs or debugfs file
  * because a module cannot add files under /proc/PID, debugfs is often not
  * mounted, and libneoos already speaks to /dev/neoos; "neoosctl maps PID"
  * prints the result as pmap(1) does.
  */
 
+#include <linux/capability.h>
 #include <linux/cred.h>
 #include <linux/dcache.h>
 #include <linux/mm.h>
 #include <linux/mmap_lock.h>
 #include <linux/pid.h>
 #include <linux/sched/coredump.h>
+#include <linux/sched/signal.h>
 #include <linux/sched/mm.h>
 #include <linux/sched/task.h>
 #include <linux/slab.h>
@@ -31,21 +43,61 @@
 
 static bool neoos_same_creds(const struct cred *c, const struct cred *t)
 {
-	return uid_eq(c->uid, t->euid) && uid_eq(c->uid, t->suid) &&
-	       uid_eq(c->uid, t->uid) && gid_eq(c->gid, t->egid) &&
-	       gid_eq(c->gid, t->sgid) && gid_eq(c->gid, t->gid);
+	return uid_eq(c->fsuid, t->euid) && uid_eq(c->fsuid, t->suid) &&
+	       uid_eq(c->fsuid, t->uid) && gid_eq(c->fsgid, t->egid) &&
+	       gid_eq(c->fsgid, t->sgid) && gid_eq(c->fsgid, t->gid);
 }
 
+/*
+ * __ptrace_may_access(@task, PTRACE_MODE_READ_FSCREDS) without the LSM
+ * hook (see the top of this file), for @task's @mm.  The caller holds
+ * @task's exec_update_lock and task_lock().
+ */
 static bool neoos_may_inspect(struct task_struct *task, struct mm_struct *mm)
 {
-	bool same;
+	const struct cred *tcred;
+	bool ok;
 
-	rcu_read_lock();
-	same = neoos_same_creds(current_cred(), __task_cred(task));
-	rcu_read_unlock();
-	if (same && get_dumpable(mm) == SUID_DUMP_USER)
+	if (same_thread_group(task, current))
 		return true;
-	return capable(CAP_SYS_ADMIN);
+	rcu_read_lock();
+	tcred = __task_cred(task);
+	ok = neoos_same_creds(current_cred(), tcred) ||
+	     ns_capable(tcred->user_ns, CAP_SYS_PTRACE);
+	rcu_read_unlock();
+	if (!ok)
+		return false;
+	/* Dumpability is read after the credentials, as ptrace does. */
+	smp_rmb();
+	return get_dumpable(mm) == SUID_DUMP_USER ||
+	       ns_capable(mm->user_ns, CAP_SYS_PTRACE);
+}
+
+/* mm_access(@task, PTRACE_MODE_READ_FSCREDS), as far as a module can. */
+static struct mm_struct *neoos_mm_access(struct task_struct *task)
+{
+	struct mm_struct *mm;
+	int err;
+
+	err = down_read_killable(&task->signal->exec_update_lock);
+	if (err)
+		return ERR_PTR(err);
+	mm = get_task_mm(task);
+	if (!mm) {
+		mm = ERR_PTR(-ESRCH);
+	} else if (mm != current->mm) {
+		bool ok;
+
+		task_lock(task);
+		ok = neoos_may_inspect(task, mm);
+		task_unlock(task);
+		if (!ok) {
+			mmput(mm);
+			mm = ERR_PTR(-EPERM);
+		}
+	}
+	up_read(&task->signal->exec_update_lock);
+	return mm;
 }
 
 /*
@@ -70,17 +122,9 @@ static struct mm_struct *neoos_get_mm(pid_t pid, pid_t *owner)
 	rcu_read_unlock();
 	if (!task)
 		return ERR_PTR(-ESRCH);
-	mm = get_task_mm(task);
-	if (!mm) {
-		put_task_struct(task);
-		return ERR_PTR(-ESRCH);
-	}
-	if (!neoos_may_inspect(task, mm)) {
-		mmput(mm);
-		put_task_struct(task);
-		return ERR_PTR(-EPERM);
-	}
-	*owner = task_tgid_vnr(task);
+	mm = neoos_mm_access(task);
+	if (!IS_ERR(mm))
+		*owner = task_tgid_vnr(task);
 	put_task_struct(task);
 	return mm;
 }

@@ -26,6 +26,19 @@
 
 #define PAGE 4096
 
+/*
+ * In forked children the harness's ASSERTs cannot be used: CHK prints
+ * what failed and makes the child exit non-zero, which the parent asserts.
+ */
+#define CHK(cond) do {							\
+	if (!(cond)) {							\
+		fprintf(stderr, "# %s:%d: child check failed: %s "	\
+			"(errno %d %s, E %d)\n", __FILE__, __LINE__,	\
+			#cond, errno, strerror(errno), sys_errno());	\
+		return 1;						\
+	}								\
+} while (0)
+
 /* The byte a test file holds at @pos: depends on the position. */
 static inline unsigned char pattern_byte(uint64_t pos)
 {

@@ -5,9 +5,11 @@
  * offsets, msync, mprotect, and mapping ids.
  */
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/mount.h>
 #include <sys/resource.h>
 
+#include <linux/capability.h>
 #include <neoos.h>
 
 #include "common.h"
@@ -407,6 +409,134 @@ TEST_F(ext, other_process_needs_privilege)
 	ASSERT_EQ(child, waitpid(child, &status, 0));
 	EXPECT_EQ(0, WEXITSTATUS(status));
 	EXPECT_EQ(E_OK, sys_munmap_id(id));
+}
+
+/*
+ * INFO and LIST of another process follow the rules of /proc/PID/maps:
+ * whatever credentials the caller has, it may list the mappings of the
+ * target exactly when it may open the target's /proc/PID/maps.  The
+ * target runs as uid/gid 1001; each case sets the caller's ids and
+ * capabilities and compares the two answers.
+ */
+struct creds_case {
+	const char *name;
+	uid_t ruid, euid;	/* fsuid follows euid */
+	gid_t rgid, egid;
+	int cap;		/* the one capability kept, or -1 */
+	bool target_dumpable;
+	bool allowed;		/* what /proc/PID/maps says, for the record */
+};
+
+static const struct creds_case creds_cases[] = {
+	{ "same ids", 1001, 1001, 1001, 1001, -1, true, true },
+	{ "fsuid matches, real uid does not", 1000, 1001, 1000, 1001, -1, true, true },
+	{ "real uid matches, fsuid does not", 1001, 1000, 1001, 1000, -1, true, false },
+	{ "other uid with CAP_SYS_PTRACE", 1000, 1000, 1000, 1000, CAP_SYS_PTRACE, true, true },
+	{ "other uid with CAP_SYS_ADMIN only", 1000, 1000, 1000, 1000, CAP_SYS_ADMIN, true, false },
+	{ "same ids, target not dumpable", 1001, 1001, 1001, 1001, -1, false, false },
+	{ "CAP_SYS_PTRACE, target not dumpable", 1000, 1000, 1000, 1000, CAP_SYS_PTRACE, false, true },
+};
+
+/* Keep only @cap (or none) in the effective and permitted sets. */
+static int keep_only_cap(int cap)
+{
+	struct __user_cap_header_struct h = {
+		.version = _LINUX_CAPABILITY_VERSION_3,
+	};
+	struct __user_cap_data_struct d[2] = { 0 };
+
+	if (cap >= 0) {
+		d[cap / 32].effective = 1u << (cap % 32);
+		d[cap / 32].permitted = 1u << (cap % 32);
+	}
+	return syscall(SYS_capset, &h, d);
+}
+
+/* In a child: take @c's credentials; 1 if /proc/@pid/maps opens, else 0. */
+static int creds_become(const struct creds_case *c)
+{
+	if (prctl(PR_SET_KEEPCAPS, 1) ||
+	    setresgid(c->rgid, c->egid, c->egid) ||
+	    setresuid(c->ruid, c->euid, c->euid) || keep_only_cap(c->cap))
+		return -1;
+	return 0;
+}
+
+static int creds_child(const struct creds_case *c, pid_t target, uint64_t id)
+{
+	struct neoos_mapping_info info;
+	char path[64];
+	uint64_t ids[4];
+	int fd, n;
+	bool proc_ok, neoos_ok;
+
+	if (creds_become(c))
+		return 2;
+	snprintf(path, sizeof(path), "/proc/%d/maps", target);
+	fd = open(path, O_RDONLY);
+	proc_ok = fd >= 0;
+	if (fd >= 0)
+		close(fd);
+	n = sys_mmap_list(target, ids, 4);
+	neoos_ok = n == 1 && ids[0] == id &&
+		   sys_mmap_info_pid(target, id, &info) == E_OK;
+	if (!neoos_ok && (n != E_PERM ||
+			  sys_mmap_info_pid(target, id, &info) != E_PERM))
+		return 3;	/* neither the answer nor the refusal */
+	if (proc_ok != c->allowed)
+		return 4;	/* the table is wrong about the kernel */
+	return neoos_ok == proc_ok ? 0 : 1;
+}
+
+TEST_F(ext, other_process_as_proc_maps)
+{
+	int ready[2], go[2], status;
+	char c;
+
+	if (geteuid())
+		SKIP(return, "needs root to take other credentials");
+	ASSERT_EQ(0, chmod(self->path, 0644));
+	for (size_t i = 0; i < sizeof(creds_cases) / sizeof(creds_cases[0]); i++) {
+		const struct creds_case *cc = &creds_cases[i];
+		uint64_t id = 0;
+		pid_t target, child;
+
+		ASSERT_EQ(0, pipe(ready));
+		ASSERT_EQ(0, pipe(go));
+		target = fork();
+		ASSERT_LE(0, target);
+		if (target == 0) {
+			/* uid 1001 with one mapping, until told to go. */
+			if (setresgid(1001, 1001, 1001) ||
+			    setresuid(1001, 1001, 1001) ||
+			    prctl(PR_SET_DUMPABLE, cc->target_dumpable ? 1 : 0) ||
+			    !sys_mmap_ex(NULL, PAGE, NEOOS_PROT_READ,
+					 NEOOS_MAP_SHARED, self->ro, 0, &id))
+				id = 0;
+			if (write(ready[1], &id, sizeof(id)) != sizeof(id) ||
+			    read(go[0], &c, 1) < 0)
+				_exit(1);
+			_exit(0);
+		}
+		ASSERT_EQ(sizeof(id), read(ready[0], &id, sizeof(id)));
+		ASSERT_NE(0, id);
+		child = fork();
+		ASSERT_LE(0, child);
+		if (child == 0)
+			_exit(creds_child(cc, target, id));
+		ASSERT_EQ(child, waitpid(child, &status, 0));
+		EXPECT_EQ(0, WEXITSTATUS(status))
+			TH_LOG("%s: /proc/PID/maps %s, neoos %s (status %d)",
+			       cc->name, cc->allowed ? "allows" : "refuses",
+			       WEXITSTATUS(status) == 1 ? "differs" : "?",
+			       WEXITSTATUS(status));
+		ASSERT_EQ(1, write(go[1], "g", 1));
+		ASSERT_EQ(target, waitpid(target, &status, 0));
+		close(ready[0]);
+		close(ready[1]);
+		close(go[0]);
+		close(go[1]);
+	}
 }
 
 TEST_F(ext, stats_count_live_objects)

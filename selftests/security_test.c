@@ -37,19 +37,6 @@
 #define KERNEL_PTR	0xffff800000000000ULL
 #define USER_TOP	0x0000800000000000ULL
 
-/*
- * In forked children the harness's ASSERTs cannot be used: CHK prints
- * what failed and makes the child exit non-zero, which the parent asserts.
- */
-#define CHK(cond) do {							\
-	if (!(cond)) {							\
-		fprintf(stderr, "# %s:%d: child check failed: %s "	\
-			"(errno %d %s, E %d)\n", __FILE__, __LINE__,	\
-			#cond, errno, strerror(errno), sys_errno());	\
-		return 1;						\
-	}								\
-} while (0)
-
 /* Become uid/gid 1000 with no supplementary groups, still dumpable. */
 static int drop_to_user(void)
 {
