@@ -539,6 +539,63 @@ TEST_F(ext, other_process_as_proc_maps)
 	}
 }
 
+/* VmLck of this process in kB, or -1. */
+static long vm_locked_kb(void)
+{
+	char line[256];
+	long kb = -1;
+	FILE *f = fopen("/proc/self/status", "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "VmLck: %ld kB", &kb) == 1)
+			break;
+	fclose(f);
+	return kb;
+}
+
+static int mlock_child(void *arg)
+{
+	int fd = *(int *)arg;
+	long base = vm_locked_kb();
+	uint64_t id;
+	char *n, *p;
+
+	/* mlock() and munlock() leave a neoos mapping as it is. */
+	p = sys_mmap_ex(NULL, FILE_SIZE, NEOOS_PROT_READ, NEOOS_MAP_SHARED,
+			fd, 0, &id);
+	CHK(p != NULL);
+	CHK(mlock(p, FILE_SIZE) == 0);
+	CHK(vm_locked_kb() == base);
+	CHK(sys_munmap_id(id) == E_OK);
+
+	/* Made while the mm locks new mappings: locked, as mmap(2)'s is. */
+	CHK(mlockall(MCL_FUTURE) == 0);
+	n = mmap(NULL, FILE_SIZE, PROT_READ, MAP_SHARED, fd, 0);
+	CHK(n != MAP_FAILED);
+	CHK(vm_locked_kb() == base + FILE_SIZE / 1024);
+	p = sys_mmap_ex(NULL, FILE_SIZE, NEOOS_PROT_READ, NEOOS_MAP_SHARED,
+			fd, 0, &id);
+	CHK(p != NULL);
+	CHK(vm_locked_kb() == base + 2 * FILE_SIZE / 1024);
+	/* munlockall() unlocks mmap(2)'s, and leaves neoos's locked... */
+	CHK(munlockall() == 0);
+	CHK(vm_locked_kb() == base + FILE_SIZE / 1024);
+	/* ...until it is unmapped, which gives the accounting back. */
+	CHK(sys_munmap_id(id) == E_OK);
+	CHK(vm_locked_kb() == base);
+	CHK(munmap(n, FILE_SIZE) == 0);
+	return 0;
+}
+
+TEST_F(ext, mlock_as_for_special_mappings)
+{
+	if (geteuid())
+		SKIP(return, "mlockall() of 64 KiB needs RLIMIT_MEMLOCK or root");
+	EXPECT_EQ(0, run_in_child(mlock_child, &self->ro));
+}
+
 TEST_F(ext, stats_count_live_objects)
 {
 	struct neoos_stats before, during, after;
