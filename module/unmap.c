@@ -33,8 +33,8 @@
  * struct neoos_unmap_target - what UNMAP found under mmap_lock
  * @start: VMA start
  * @len: VMA length
- * @file: the VMA's file with a reference, for a shared writable mapping,
- *	whose pages may need writing back; else NULL
+ * @file: the VMA's file with a reference, for a shared writable mapping
+ *	with pages to write back or an error to report; else NULL
  * @pos: first file byte of the user range
  * @end: last file byte of the user range
  */
@@ -100,6 +100,20 @@ static int neoos_check_wb_err(struct file *file)
 	return file_check_and_advance_wb_err(file);
 }
 
+/*
+ * Will UNMAP have to write [@pos, @end] of @file back, or report an error
+ * of earlier writeback?  Asked before the mapping is removed, so that a
+ * clean mapping needs no file reference.  The dirty tags already tell:
+ * dirty bits that munmap moves from the page tables to the page cache
+ * exist only where the file cannot be written back (write-notify, see
+ * neoos_needs_writeback()), and the errseq check only looks.
+ */
+static bool neoos_has_work(struct file *file, loff_t pos, loff_t end)
+{
+	return neoos_needs_writeback(file->f_mapping, pos, end) ||
+	       errseq_check(&file->f_mapping->wb_err, READ_ONCE(file->f_wb_err));
+}
+
 static int neoos_unmap_lookup(struct mm_struct *mm,
 			      const struct neoos_unmap *args,
 			      struct neoos_unmap_target *t)
@@ -121,7 +135,8 @@ static int neoos_unmap_lookup(struct mm_struct *mm,
 	t->end = map->offset + map->length - 1;
 	t->file = NULL;
 	/* The VMA holds vm_file while we hold mmap_lock. */
-	if ((vma->vm_flags & VM_SHARED) && (vma->vm_flags & VM_MAYWRITE))
+	if ((vma->vm_flags & VM_SHARED) && (vma->vm_flags & VM_MAYWRITE) &&
+	    neoos_has_work(vma->vm_file, t->pos, t->end))
 		t->file = get_file(vma->vm_file);
 	mmap_read_unlock(mm);
 	return 0;
