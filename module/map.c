@@ -226,6 +226,30 @@ static int neoos_map_adopt(struct neoos_mapping *map, struct file *file,
 }
 
 /*
+ * Take back an attempt the core merged into a neighbour: unmap exactly
+ * [@start, @start + @len) if a VMA of @file still covers it with file page
+ * @pgoff and is not a neoos VMA (not the mapping MAP adopted since, should
+ * another thread have freed the range and the retry landed there).  The
+ * window between this check and vm_munmap() remains, as in UNMAP.
+ */
+static void neoos_map_take_back(struct file *file, unsigned long start,
+				unsigned long len, pgoff_t pgoff)
+{
+	struct mm_struct *mm = current->mm;
+	struct vm_area_struct *vma;
+	bool ours;
+
+	mmap_read_lock(mm);
+	vma = vma_lookup(mm, start);
+	ours = vma && vma->vm_file && !neoos_vma_mapping(vma) &&
+	       neoos_vma_file_is(vma, file) && vma->vm_end >= start + len &&
+	       vma->vm_pgoff + ((start - vma->vm_start) >> PAGE_SHIFT) == pgoff;
+	mmap_read_unlock(mm);
+	if (ours)
+		vm_munmap(start, len);
+}
+
+/*
  * Map @file for @map and adopt the VMA; return its start or an error.
  *
  * The core merges a new file mapping into an adjacent VMA of the same open
@@ -235,6 +259,10 @@ static int neoos_map_adopt(struct neoos_mapping *map, struct file *file,
  * while MAP tries again without the hint, so that the next vm_mmap()
  * cannot land in the same spot, and taken back at the end: unmapping
  * exactly the attempt's range gives the neighbour back its own extent.
+ *
+ * Once an attempt is adopted, @map belongs to its VMA, which another
+ * thread may unmap (and free @map) as soon as mmap_lock is dropped: what
+ * is needed of it afterwards is copied first.
  */
 static long neoos_map_install(struct neoos_mapping *map, struct file *file,
 			      struct file *dev_file, unsigned long hint,
@@ -242,14 +270,14 @@ static long neoos_map_install(struct neoos_mapping *map, struct file *file,
 {
 	unsigned long flags = (map->flags & NEOOS_MAP_SHARED) ? MAP_SHARED :
 								MAP_PRIVATE;
+	unsigned long len = map->vma_len, off = map->offset - map->page_off;
+	unsigned long prot = neoos_mmap_prot(map->prot);
 	unsigned long merged[NEOOS_MAP_TRIES];
 	unsigned long addr = -ENOMEM;
 	int n = 0, ret = -EAGAIN;
 
 	while (ret == -EAGAIN && n < NEOOS_MAP_TRIES) {
-		addr = vm_mmap(file, hint, map->vma_len,
-			       neoos_mmap_prot(map->prot), flags,
-			       map->offset - map->page_off);
+		addr = vm_mmap(file, hint, len, prot, flags, off);
 		if (IS_ERR_VALUE(addr))
 			break;
 		ret = neoos_map_adopt(map, file, dev_file, addr, id);
@@ -258,7 +286,7 @@ static long neoos_map_install(struct neoos_mapping *map, struct file *file,
 		hint = 0;
 	}
 	while (n--)
-		vm_munmap(merged[n], map->vma_len);
+		neoos_map_take_back(file, merged[n], len, off >> PAGE_SHIFT);
 
 	if (IS_ERR_VALUE(addr))
 		return (long)addr;
