@@ -3,18 +3,23 @@
  * NEOOS_IOC_INFO and NEOOS_IOC_LIST: what neoos mappings a process has.
  *
  * A process may always look at its own mappings.  Another process's need
- * what /proc/PID/maps needs (mm_access() with PTRACE_MODE_READ_FSCREDS),
- * checked the same way: under the target's exec_update_lock, so that an
- * exec in progress cannot show the new mm with the old credentials; the
- * caller's fsuid and fsgid equal to every uid and gid of the target, or
- * CAP_SYS_PTRACE in the target's user namespace; and a dumpable mm, or
- * CAP_SYS_PTRACE in the mm's user namespace (so setuid programs stay
- * private).  The one part of ptrace_may_access() a module cannot make is
- * the LSM hook, security_ptrace_access_check(): neither it nor
- * ptrace_may_access() nor mm_access() is exported.  An AppArmor or SELinux
- * policy that denies reading /proc/PID/maps of a process it would let a
- * same-uid process read otherwise is therefore not applied here; Yama
- * restricts only PTRACE_MODE_ATTACH, which /proc/PID/maps does not use.
+ * CAP_SYS_PTRACE, on top of what /proc/PID/maps needs (mm_access() with
+ * PTRACE_MODE_READ_FSCREDS), checked the same way: under the target's
+ * exec_update_lock, so that an exec in progress cannot show the new mm
+ * with the old credentials; the caller's fsuid and fsgid equal to every
+ * uid and gid of the target, or CAP_SYS_PTRACE in the target's user
+ * namespace; and a dumpable mm, or CAP_SYS_PTRACE in the mm's user
+ * namespace (so setuid programs stay private).
+ *
+ * Why the capability: the part of ptrace_may_access() a module cannot
+ * make is the LSM hook, security_ptrace_access_check() - neither it nor
+ * ptrace_may_access() nor mm_access() is exported - and it is what keeps
+ * a Landlock sandbox (which any process may enter), AppArmor or SELinux
+ * confined process from reading the maps of a process of its own uid.
+ * Without the hook, "same uid" is not enough.  With CAP_SYS_PTRACE over
+ * the target, INFO and LIST remain weaker than /proc/PID/maps only for a
+ * caller that holds the capability and is confined by an LSM policy
+ * forbidding the read.
  *
  * This is an ioctl rather than a procfs or debugfs file
  * because a module cannot add files under /proc/PID, debugfs is often not
@@ -35,23 +40,17 @@
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
+#include "compat.h"
 #include "neoos.h"
 #include <linux/neoos.h>
 
 /* Upper bound of NEOOS_IOC_LIST's buffer, beyond any vm.max_map_count. */
 #define NEOOS_LIST_MAX	(1024 * 1024)
 
-static bool neoos_same_creds(const struct cred *c, const struct cred *t)
-{
-	return uid_eq(c->fsuid, t->euid) && uid_eq(c->fsuid, t->suid) &&
-	       uid_eq(c->fsuid, t->uid) && gid_eq(c->fsgid, t->egid) &&
-	       gid_eq(c->fsgid, t->sgid) && gid_eq(c->fsgid, t->gid);
-}
-
 /*
  * __ptrace_may_access(@task, PTRACE_MODE_READ_FSCREDS) without the LSM
- * hook (see the top of this file), for @task's @mm.  The caller holds
- * @task's exec_update_lock and task_lock().
+ * hook, and with CAP_SYS_PTRACE required (see the top of this file), for
+ * @task's @mm.  The caller holds @task's exec_update_lock and task_lock().
  */
 static bool neoos_may_inspect(struct task_struct *task, struct mm_struct *mm)
 {
@@ -62,8 +61,8 @@ static bool neoos_may_inspect(struct task_struct *task, struct mm_struct *mm)
 		return true;
 	rcu_read_lock();
 	tcred = __task_cred(task);
-	ok = neoos_same_creds(current_cred(), tcred) ||
-	     ns_capable(tcred->user_ns, CAP_SYS_PTRACE);
+	/* CAP_SYS_PTRACE over the target also passes the ids check. */
+	ok = ns_capable(tcred->user_ns, CAP_SYS_PTRACE);
 	rcu_read_unlock();
 	if (!ok)
 		return false;
@@ -143,7 +142,8 @@ static void neoos_fill_info(struct neoos_info *info, struct vm_area_struct *vma,
 	info->map_flags = map->flags;
 	*path = "";
 	if (path_buf && !(map->flags & NEOOS_MAP_ANONYMOUS)) {
-		char *p = d_path(&vma->vm_file->f_path, path_buf, PATH_MAX);
+		char *p = d_path(neoos_file_user_path(vma->vm_file),
+				 path_buf, PATH_MAX);
 
 		if (!IS_ERR(p))
 			*path = p;

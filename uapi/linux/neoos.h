@@ -130,9 +130,8 @@ struct neoos_unmap {
  * struct neoos_info - argument of NEOOS_IOC_INFO
  * @query: in: NEOOS_INFO_BY_ID or NEOOS_INFO_BY_ADDR
  * @pid: in: 0 for the calling process, else a process id; another
- *	process's mappings need what /proc/PID/maps needs: the caller's
- *	fsuid and fsgid equal to all of the target's ids and a dumpable
- *	process, or CAP_SYS_PTRACE (-EPERM otherwise, -ESRCH if none)
+ *	process's mappings need CAP_SYS_PTRACE over it, and what
+ *	/proc/PID/maps needs (-EPERM otherwise, -ESRCH if none)
  * @id: in with BY_ID; out: the mapping's id
  * @addr: in with BY_ADDR: any address inside the mapping; out: the
  *	address of its first byte
