@@ -28,9 +28,10 @@ void *__neoos_map(struct neoos_map *m)
 }
 
 /*
- * UNMAP fails with EINVAL, EFAULT, EINTR or ENOMEM having changed nothing;
- * with any other error the mapping is gone and some of it could not be
- * written back (EIO, ENOSPC, EDQUOT...), which NeoOS calls E_IO.
+ * UNMAP fails with EINVAL, EFAULT, EINTR, ENOMEM or EPERM (sealed) having
+ * changed nothing; with any other error the mapping is gone and some of it
+ * could not be written back (EIO, ENOSPC, EDQUOT...), which NeoOS calls
+ * E_IO.
  */
 int __neoos_unmap(struct neoos_unmap *u)
 {
@@ -49,6 +50,7 @@ int __neoos_unmap(struct neoos_unmap *u)
 	case EFAULT:
 	case EINTR:
 	case ENOMEM:
+	case EPERM:
 		return __neoos_fail();
 	default:
 		return __neoos_set_error(E_IO);

@@ -8,10 +8,11 @@
  * reported once, through the file's errseq cursor, exactly as fsync(2) on
  * that file would report it.
  *
- * So the contract is simple: UNMAP fails with EINVAL, EFAULT, EINTR or
- * ENOMEM having changed nothing, and with any other error having removed
- * the mapping and failed to write some of it (EIO, ENOSPC, EDQUOT...).  A
- * writeback error with one of those four codes is reported as EIO.
+ * So the contract is simple: UNMAP fails with EINVAL, EFAULT, EINTR, ENOMEM
+ * or EPERM (a mapping sealed with mseal(2)) having changed nothing, and
+ * with any other error having removed the mapping and failed to write
+ * some of it (EIO, ENOSPC, EDQUOT...).  A writeback error with one of
+ * those five codes is reported as EIO.
  *
  * Also here: how a MAP that cannot report its mapping takes it back
  * (neoos_unmap_new()).
@@ -159,6 +160,7 @@ static int neoos_unmap_flush(struct file *file, loff_t pos, loff_t end)
 	case -EFAULT:
 	case -EINTR:
 	case -ENOMEM:
+	case -EPERM:
 		return -EIO;
 	default:
 		return err;

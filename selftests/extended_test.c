@@ -600,6 +600,38 @@ TEST_F(ext, mlock_as_for_special_mappings)
 	EXPECT_EQ(0, run_in_child(mlock_child, &self->ro));
 }
 
+static int sealed_child(void *arg)
+{
+	int fd = *(int *)arg;
+	struct neoos_mapping_info info;
+	uint64_t id;
+	char *p;
+
+	p = sys_mmap_ex(NULL, FILE_SIZE, NEOOS_PROT_READ, NEOOS_MAP_SHARED,
+			fd, 0, &id);
+	CHK(p != NULL);
+	if (syscall(462 /* mseal */, p, FILE_SIZE, 0)) {
+		CHK(errno == ENOSYS);
+		return 77;
+	}
+	/* Refused by the kernel, and said so: nothing was removed. */
+	CHK(sys_munmap_id(id) == E_PERM);
+	CHK(sys_munmap(p, FILE_SIZE) == E_PERM);
+	CHK(sys_mmap_info(id, &info) == E_OK && info.addr == p);
+	CHK(vmas_in(p, FILE_SIZE) == 1);
+	return 0;
+}
+
+/* A mapping sealed with mseal(2) (6.10 and later) cannot be unmapped. */
+TEST_F(ext, sealed_mapping_survives_unmap)
+{
+	int ret = run_in_child(sealed_child, &self->ro);
+
+	if (ret == 77)
+		SKIP(return, "no mseal(2) in this kernel (it came in 6.10)");
+	EXPECT_EQ(0, ret);
+}
+
 TEST_F(ext, stats_count_live_objects)
 {
 	struct neoos_stats before, during, after;

@@ -109,10 +109,11 @@ struct neoos_map {
  * @pad: zero
  *
  * Removes the mapping, then writes its dirty pages to the file and waits
- * for them.  EINVAL, EFAULT, EINTR and ENOMEM mean nothing was removed;
- * any other error (EIO, ENOSPC, EDQUOT...) means the mapping is gone and
- * writeback failed, reported once, as fsync(2) on the file would report
- * it.  Only mappings of the calling process can be named.
+ * for them.  EINVAL, EFAULT, EINTR, ENOMEM and EPERM (sealed with
+ * mseal(2)) mean nothing was removed; any other error (EIO, ENOSPC,
+ * EDQUOT...) means the mapping is gone and writeback failed, reported
+ * once, as fsync(2) on the file would report it.  Only mappings of the
+ * calling process can be named.
  */
 struct neoos_unmap {
 	__u64 addr;
