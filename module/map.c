@@ -76,9 +76,12 @@ static int neoos_map_check_args(const struct neoos_map *args)
  * The file to map, with a reference the caller drops: the caller's fd, or
  * for anonymous memory a new unlinked shmem file.  A shared one is charged
  * to commit accounting for its size, as shmem_zero_setup() charges the
- * file behind MAP_SHARED | MAP_ANONYMOUS; a private one is not, because
- * its pages are never written - vm_mmap() charges the private mapping
- * itself, as for MAP_PRIVATE | MAP_ANONYMOUS.
+ * file behind MAP_SHARED | MAP_ANONYMOUS.  A private one is not
+ * (VM_NORESERVE: shmem charges its pages as they are allocated), because
+ * vm_mmap() charges the private mapping itself, as for MAP_PRIVATE |
+ * MAP_ANONYMOUS.  Unlike an anonymous VMA, which maps the zero page on a
+ * read fault, a private mapping of the file allocates a shmem page for a
+ * read fault, and keeps it under a copy-on-write page once written.
  */
 static struct file *neoos_map_target(const struct neoos_map *args)
 {
