@@ -30,7 +30,7 @@ KSFT_FILES := kselftest.h kselftest_harness.h lib.mk kselftest
 all: module user
 
 module:
-	@test -n "$(KDIR)" || { echo "no kernel headers: set KDIR or run tools/neoos-vm setup" >&2; exit 1; }
+	@test -n "$(KDIR)" || { echo "no kernel headers: set KDIR or run tools/vm/neoos-vm setup" >&2; exit 1; }
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
 
 user: lib tools examples selftests
@@ -45,7 +45,7 @@ tools: lib
 	$(MAKE) -C tools
 
 $(KSFT_DIR)/lib.mk:
-	@test -r $(KSRC_TARBALL) || { echo "$(KSRC_TARBALL) missing: run tools/neoos-vm setup" >&2; exit 1; }
+	@test -r $(KSRC_TARBALL) || { echo "$(KSRC_TARBALL) missing: run tools/vm/neoos-vm setup" >&2; exit 1; }
 	mkdir -p .cache/ksft
 	xz -T0 -dc $(KSRC_TARBALL) | tar -x -C .cache/ksft --strip-components=1 \
 		$(addprefix linux-source-6.1/tools/testing/selftests/,$(KSFT_FILES))
@@ -63,16 +63,16 @@ selftests: lib ksft stage
 	$(MAKE) -C selftests KSFT_DIR=$(KSFT_DIR) STAGE=$(STAGE)
 
 check:
-	tools/neoos-vm check
+	tools/vm/neoos-vm check
 
 lint:
-	tools/neoos-vm setup
-	tools/neoos-lint
+	tools/vm/neoos-vm setup
+	tools/lint/neoos-lint
 
 run:
-	tools/neoos-vm setup
+	tools/vm/neoos-vm setup
 	$(MAKE) -s --no-print-directory user
-	tools/neoos-vm run --put tools/neoos-demo -- ./neoos-demo
+	tools/vm/neoos-vm run --put tools/demo/neoos-demo -- ./neoos-demo
 
 # neoos against native Linux, side by side, in a VM (docs/performance.md).
 # The JSON of every sample comes out between marker lines on stdout and
@@ -86,13 +86,13 @@ BENCH_LOG := .cache/bench.log
 BENCH_CMDLINE ?= slub_debug=- kfence.sample_interval=0
 
 bench:
-	tools/neoos-vm setup --kernel $(BENCH_KERNEL)
+	tools/vm/neoos-vm setup --kernel $(BENCH_KERNEL)
 	$(MAKE) -s --no-print-directory user
 	@mkdir -p .cache
 	@rm -f $(BENCH_LOG) $(BENCH_LOG).rc bench.json
 	@{ NEOOS_VM_CMDLINE="$(BENCH_CMDLINE)" \
-		tools/neoos-vm run --kernel $(BENCH_KERNEL) --timeout $(BENCH_TIMEOUT) \
-		--put tools/neoos-bench -- ./neoos-bench $(BENCH_ARGS); \
+		tools/vm/neoos-vm run --kernel $(BENCH_KERNEL) --timeout $(BENCH_TIMEOUT) \
+		--put tools/bench/neoos-bench -- ./neoos-bench $(BENCH_ARGS); \
 		echo $$? > $(BENCH_LOG).rc; } | tee $(BENCH_LOG) | \
 		sed -u '/^-----BEGIN NEOOS-BENCH JSON-----/,/^-----END NEOOS-BENCH JSON-----/d'
 	@rc=$$(cat $(BENCH_LOG).rc); [ "$$rc" = 0 ] || \
@@ -109,14 +109,14 @@ install: lib tools $(if $(KDIR),module)
 	install -d $(DESTDIR)$(UDEVRULESDIR) $(DESTDIR)$(MODULESLOADDIR)
 	install -m 0644 module/60-neoos.rules $(DESTDIR)$(UDEVRULESDIR)/60-neoos.rules
 	install -m 0644 module/modules-load.conf $(DESTDIR)$(MODULESLOADDIR)/neoos.conf
-	tools/install-man install $(DESTDIR)$(MANDIR) $(VERSION) module/man/neoos.4
+	tools/build/install-man install $(DESTDIR)$(MANDIR) $(VERSION) module/man/neoos.4
 	@if [ -n "$(KDIR)" ] && [ -f module/neoos.ko ]; then \
 		$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_DIR=updates CONFIG_MODULE_SIG_ALL= \
 			$(if $(DESTDIR),INSTALL_MOD_PATH=$(DESTDIR) DEPMOD=true) modules_install; \
 	fi
 
 uninstall:
-	tools/install-man uninstall $(DESTDIR)$(MANDIR) $(VERSION) module/man/neoos.4
+	tools/build/install-man uninstall $(DESTDIR)$(MANDIR) $(VERSION) module/man/neoos.4
 	@# neoos.ko as modules_install put it, for whichever kernel it was
 	@for ko in $(DESTDIR)/lib/modules/*/updates/module/neoos.ko; do \
 		[ -e "$$ko" ] || continue; \

@@ -68,9 +68,8 @@ static bool neoos_range_tagged(struct address_space *mapping, pgoff_t first,
  * Has [@pos, @end] of @mapping anything to write back or wait for?
  *
  * file_write_and_wait_range() goes through ->writepages and the writeback
- * wait whenever the file has any page cache at all, which made sys_munmap
- * of a clean mapping of a cached file measurably slower than munmap(2)
- * (tools/neoos-bench, map_unmap_*).  Every page it would write is tagged
+ * wait whenever the file has any page cache at all, which a clean
+ * mapping has no reason to pay for.  Every page it would write is tagged
  * dirty and every page it would wait for is tagged writeback: a store
  * through a shared mapping of a file that can be written back marks the
  * folio dirty (write-notify) before the store, and writeback moves the

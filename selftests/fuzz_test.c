@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Runs tools/neoos-fuzz for a bounded time: random and hostile ioctls,
+ * Runs neoos-fuzz (built beside it) for a bounded time: random and hostile ioctls,
  * maps, faults, forks, truncation and munmap(2) from 4 processes.  It
  * exits 0 only if the module's live_mappings and live_vmas come back to
  * where they were; the runner fails on any kernel splat it caused.
@@ -11,7 +11,7 @@
 #include "kselftest_harness.h"
 
 #ifndef NEOOS_FUZZ
-#error "NEOOS_FUZZ must name tools/neoos-fuzz"
+#error "NEOOS_FUZZ must name neoos-fuzz"
 #endif
 
 FIXTURE(fuzz) {

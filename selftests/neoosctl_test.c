@@ -12,7 +12,7 @@
 #include "kselftest_harness.h"
 
 #ifndef NEOOSCTL
-#define NEOOSCTL "../tools/neoosctl"
+#define NEOOSCTL "../tools/neoosctl/neoosctl"
 #endif
 
 #define FILE_SIZE	(2 * PAGE)

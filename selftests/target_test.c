@@ -952,7 +952,7 @@ FIXTURE_SETUP(dax)
 	for (int i = 0; i < 50 && stat(PMEM, &st); i++)
 		usleep(100000);
 	if (stat(PMEM, &st))
-		SETUP_SKIP("no " PMEM ": the kernel needs an e820 pmem range (memmap=32M!1G, tools/neoos-vm adds it) and nd_e820, nd_pmem");
+		SETUP_SKIP("no " PMEM ": the kernel needs an e820 pmem range (memmap=32M!1G, tools/vm/neoos-vm adds it) and nd_e820, nd_pmem");
 	ASSERT_EQ(0, sh("mkfs.ext4 -q -F -b 4096 " PMEM " >/dev/null"));
 	mkdir(DAX_DIR, 0755);
 	if (mount(PMEM, DAX_DIR, "ext4", 0, "dax"))

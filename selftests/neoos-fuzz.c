@@ -16,7 +16,9 @@
  * buffers or bad addresses, and munmap(2) only ever names ranges inside
  * the worker's own neoos mappings, so the fuzzer cannot corrupt itself.
  */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include <errno.h>
 #include <fcntl.h>
 #include <setjmp.h>
