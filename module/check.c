@@ -16,7 +16,7 @@
 #include <linux/magic.h>
 #include <linux/overflow.h>
 
-#include "neoos.h"
+#include "internal.h"
 #include <linux/neoos.h>
 
 /**

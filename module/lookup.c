@@ -8,7 +8,7 @@
 #include <linux/mm.h>
 #include <linux/mmap_lock.h>
 
-#include "neoos.h"
+#include "internal.h"
 #include <linux/neoos.h>
 
 /**

@@ -50,7 +50,7 @@
 #include <linux/module.h>
 #include <linux/uaccess.h>
 
-#include "neoos.h"
+#include "internal.h"
 #include <linux/neoos.h>
 
 static long neoos_ioctl_version(void __user *argp)

@@ -34,7 +34,7 @@
 #include <linux/uaccess.h>
 
 #include "compat.h"
-#include "neoos.h"
+#include "internal.h"
 #include <linux/neoos.h>
 
 /*
@@ -299,6 +299,33 @@ static long neoos_map_install(struct neoos_mapping *map, struct file *file,
 	return ret ? ret : (long)addr;
 }
 
+/*
+ * Undo a MAP that made its mapping but cannot report it: remove the
+ * mapping @id, whose VMA starts at @start.
+ *
+ * Another thread of the caller may have unmapped the range since MAP
+ * adopted it, and mapped something else there; that must not be touched.
+ * Ids are never reused and a neoos VMA never changes its range, so the id
+ * and the start name the mapping.  (The window between this check and
+ * vm_munmap() remains, as in UNMAP.)
+ */
+static void neoos_map_undo(unsigned long start, u64 id)
+{
+	struct mm_struct *mm = current->mm;
+	struct neoos_mapping *map;
+	struct vm_area_struct *vma;
+	unsigned long len = 0;
+
+	mmap_read_lock(mm);
+	vma = vma_lookup(mm, start);
+	map = neoos_vma_mapping(vma);
+	if (map && map->id == id && vma->vm_start == start)
+		len = vma->vm_end - vma->vm_start;
+	mmap_read_unlock(mm);
+	if (len)
+		vm_munmap(start, len);
+}
+
 long neoos_ioctl_map(struct file *dev_file, void __user *argp)
 {
 	struct neoos_mapping *map;
@@ -338,7 +365,7 @@ long neoos_ioctl_map(struct file *dev_file, void __user *argp)
 	ret = 0;
 	if (copy_to_user(argp, &args, sizeof(args))) {
 		/* Nobody learnt the address: take the mapping back. */
-		neoos_unmap_new(args.addr & PAGE_MASK, args.id);
+		neoos_map_undo(args.addr & PAGE_MASK, args.id);
 		ret = -EFAULT;
 	} else {
 		/* Only now has the call succeeded: a failed ioctl changes nothing. */

@@ -41,7 +41,7 @@
 #include <linux/uaccess.h>
 
 #include "compat.h"
-#include "neoos.h"
+#include "internal.h"
 #include <linux/neoos.h>
 
 /* Upper bound of NEOOS_IOC_LIST's buffer, beyond any vm.max_map_count. */

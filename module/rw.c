@@ -13,7 +13,7 @@
 #include <linux/sched/signal.h>
 #include <linux/uaccess.h>
 
-#include "neoos.h"
+#include "internal.h"
 #include <linux/neoos.h>
 
 /*

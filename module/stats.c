@@ -10,7 +10,7 @@
 #include <linux/percpu.h>
 #include <linux/uaccess.h>
 
-#include "neoos.h"
+#include "internal.h"
 #include <linux/neoos.h>
 
 DEFINE_PER_CPU(struct neoos_counters, neoos_counters);

@@ -13,9 +13,7 @@
  * with any other error having removed the mapping and failed to write
  * some of it (EIO, ENOSPC, EDQUOT...).  A writeback error with one of
  * those five codes is reported as EIO.
- *
- * Also here: how a MAP that cannot report its mapping takes it back
- * (neoos_unmap_new()).
+
  */
 
 #include <linux/file.h>
@@ -27,7 +25,7 @@
 #include <linux/uaccess.h>
 #include <linux/xarray.h>
 
-#include "neoos.h"
+#include "internal.h"
 #include <linux/neoos.h>
 
 /**
@@ -164,34 +162,6 @@ static int neoos_unmap_flush(struct file *file, loff_t pos, loff_t end)
 	default:
 		return err;
 	}
-}
-
-/**
- * neoos_unmap_new - take back a mapping NEOOS_IOC_MAP made but cannot report
- * @start: the VMA start vm_mmap() returned
- * @id: the new mapping's id
- *
- * Another thread of the caller may have unmapped the range since MAP
- * adopted it, and mapped something else there; that must not be touched.
- * Ids are never reused and a neoos VMA never changes its range, so the id
- * and the start name the mapping.  (The window between this check and
- * vm_munmap() remains, as in UNMAP.)
- */
-void neoos_unmap_new(unsigned long start, u64 id)
-{
-	struct mm_struct *mm = current->mm;
-	struct neoos_mapping *map;
-	struct vm_area_struct *vma;
-	unsigned long len = 0;
-
-	mmap_read_lock(mm);
-	vma = vma_lookup(mm, start);
-	map = neoos_vma_mapping(vma);
-	if (map && map->id == id && vma->vm_start == start)
-		len = vma->vm_end - vma->vm_start;
-	mmap_read_unlock(mm);
-	if (len)
-		vm_munmap(start, len);
 }
 
 long neoos_ioctl_unmap(void __user *argp)

@@ -45,7 +45,7 @@
 #include <linux/userfaultfd_k.h>
 
 #include "compat.h"
-#include "neoos.h"
+#include "internal.h"
 
 static atomic64_t neoos_next_id = ATOMIC64_INIT(0);
 
@@ -75,8 +75,11 @@ static void neoos_mapping_put(struct neoos_mapping *map)
 		neoos_mapping_free(map);
 }
 
-/* Only called on neoos VMAs, whose vm_ops are a neoos_mapping's. */
-static struct neoos_mapping *neoos_vm_mapping(struct vm_area_struct *vma)
+/*
+ * The mapping of a VMA known to be a neoos VMA (its own callbacks), with
+ * no check; neoos_vma_mapping() is the one for any VMA.
+ */
+static struct neoos_mapping *to_neoos_mapping(struct vm_area_struct *vma)
 {
 	return container_of(vma->vm_ops, struct neoos_mapping, vm_ops);
 }
@@ -84,7 +87,7 @@ static struct neoos_mapping *neoos_vm_mapping(struct vm_area_struct *vma)
 /* fork(): the child's copy of the VMA shares the mapping. */
 static void neoos_vm_open(struct vm_area_struct *vma)
 {
-	struct neoos_mapping *map = neoos_vm_mapping(vma);
+	struct neoos_mapping *map = to_neoos_mapping(vma);
 
 	refcount_inc(&map->refs);
 	neoos_count(vmas, 1);
@@ -94,7 +97,7 @@ static void neoos_vm_open(struct vm_area_struct *vma)
 
 static void neoos_vm_close(struct vm_area_struct *vma)
 {
-	struct neoos_mapping *map = neoos_vm_mapping(vma);
+	struct neoos_mapping *map = to_neoos_mapping(vma);
 
 	if (map->host_ops->close)
 		map->host_ops->close(vma);

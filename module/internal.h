@@ -2,8 +2,8 @@
 /*
  * neoos internal interfaces.  See main.c for the object model.
  */
-#ifndef _NEOOS_H
-#define _NEOOS_H
+#ifndef _NEOOS_INTERNAL_H
+#define _NEOOS_INTERNAL_H
 
 #include <linux/atomic.h>
 #include <linux/fs.h>
@@ -98,7 +98,6 @@ u32 neoos_vma_prot(struct vm_area_struct *vma);
 
 /* unmap.c */
 long neoos_ioctl_unmap(void __user *argp);
-void neoos_unmap_new(unsigned long start, u64 id);
 
 /* query.c */
 long neoos_ioctl_info(void __user *argp);
@@ -127,4 +126,4 @@ neoos_vma_mapping(struct vm_area_struct *vma)
 	return container_of(vma->vm_ops, struct neoos_mapping, vm_ops);
 }
 
-#endif /* _NEOOS_H */
+#endif /* _NEOOS_INTERNAL_H */
