@@ -2,35 +2,10 @@
 /*
  * neoos - NeoOS memory-mapping personality for Linux
  *
- * The ABI between the /dev/neoos misc device and libneoos.
- *
- * Rules every ioctl follows:
- *  - structures contain only __u32/__s32/__u64 fields and explicit padding,
- *    so 32-bit and 64-bit processes see the same layout (no compat code);
- *  - user pointers and addresses travel as __u64;
- *  - unknown flag bits and non-zero padding are rejected with -EINVAL, so
- *    they can be given a meaning later without breaking old binaries;
- *  - a failed ioctl changes nothing, except NEOOS_IOC_WRITE, which like
- *    write(2) may have copied a prefix of its buffer before it failed.
- *
- * Errors (the ioctls return precise Linux errnos; libneoos folds them into
- * NeoOS's E_* codes, see neoos(7)):
- *   EBADF   fd is not open                               -> E_INVAL
- *   EINVAL  bad fd type, offset, size, flags or padding  -> E_INVAL
- *   EOVERFLOW offset + length overflows                  -> E_INVAL
- *   ENODEV  the file has no page cache neoos can map      -> E_INVAL
- *           (memfd_secret, DAX, device memory)
- *   ENOMEM  no address space (RLIMIT_AS, max_map_count)  -> E_NOMEM
- *   EACCES, EPERM, ETXTBSY  access refused               -> E_PERM
- *   EIO     I/O or writeback error                       -> E_IO
- *   EFAULT  bad user pointer                             -> E_INVAL
- *   EBUSY   MAP: another thread changed the new range    -> E_BUSY
- *           before MAP returned it
- *   ESRCH   no such process                              -> E_INVAL
- *
- * MAP maps the file exactly as mmap(2) of @fd would (the kernel makes every
- * check mmap(2) makes, on that file, with its LSM and IMA hooks), so it
- * fails whenever mmap(2) of the same range would, with mmap(2)'s errno.
+ * The ABI between the /dev/neoos misc device and libneoos: structures,
+ * numbers and what each field holds.  What each ioctl does, the rules
+ * they all follow and every error they return are in neoos(4); NeoOS's
+ * E_* codes and how libneoos derives them are in neoos(7).
  */
 #ifndef _UAPI_LINUX_NEOOS_H
 #define _UAPI_LINUX_NEOOS_H
@@ -64,10 +39,7 @@ struct neoos_version {
 /* Mapping type: exactly one of SHARED and PRIVATE (copy-on-write). */
 #define NEOOS_MAP_SHARED	0x1
 #define NEOOS_MAP_PRIVATE	0x2
-/*
- * NeoOS sys_mmap semantics: prot must be 0 and is derived from the fd's
- * access mode (O_RDONLY: read-only, O_RDWR: read-write, O_WRONLY: -EACCES).
- */
+/* NeoOS's sys_mmap: prot 0, the access comes from the fd's open mode. */
 #define NEOOS_MAP_PROT_FROM_FD	0x4
 /* Zero-filled memory, no file: fd must be -1 and offset 0. */
 #define NEOOS_MAP_ANONYMOUS	0x8
@@ -107,13 +79,6 @@ struct neoos_map {
  * @id: with NEOOS_UNMAP_BY_ID, the mapping's id; else 0
  * @flags: 0 or NEOOS_UNMAP_BY_ID
  * @pad: zero
- *
- * Removes the mapping, then writes its dirty pages to the file and waits
- * for them.  EINVAL, EFAULT, EINTR, ENOMEM and EPERM (sealed with
- * mseal(2)) mean nothing was removed; any other error (EIO, ENOSPC,
- * EDQUOT...) means the mapping is gone and writeback failed, reported
- * once, as fsync(2) on the file would report it.  Only mappings of the
- * calling process can be named.
  */
 struct neoos_unmap {
 	__u64 addr;
@@ -130,9 +95,7 @@ struct neoos_unmap {
 /**
  * struct neoos_info - argument of NEOOS_IOC_INFO
  * @query: in: NEOOS_INFO_BY_ID or NEOOS_INFO_BY_ADDR
- * @pid: in: 0 for the calling process, else a process id; another
- *	process's mappings need CAP_SYS_PTRACE over it, and what
- *	/proc/PID/maps needs (-EPERM otherwise, -ESRCH if none)
+ * @pid: in: 0 for the calling process, else a process id
  * @id: in with BY_ID; out: the mapping's id
  * @addr: in with BY_ADDR: any address inside the mapping; out: the
  *	address of its first byte
@@ -172,13 +135,6 @@ struct neoos_info {
  * @buf: the caller's buffer
  * @flags: zero
  * @pad: zero
- *
- * Copies between the mapping and @buf through the mapping itself: the
- * page cache for shared mappings, copy-on-write for private ones.  The
- * mapping's protection applies: reading needs NEOOS_PROT_READ, writing
- * NEOOS_PROT_WRITE (-EACCES otherwise).  A range the file no longer
- * backs (truncated) is -EIO.  The copy goes a page at a time: when it
- * fails part-way (-EFAULT, -EIO, -EINTR), a prefix has been copied.
  */
 struct neoos_rw {
 	__u64 id;
