@@ -150,37 +150,46 @@ static bool neoos_vma_file_is(struct vm_area_struct *vma, struct file *file)
 	       path_equal(neoos_file_user_path(vma->vm_file), &file->f_path);
 }
 
+/*
+ * What one vm_mmap() of MAP asks for, copied out of the neoos_mapping so
+ * that it can still be compared with after the mapping was adopted (and
+ * may have been freed by another thread).
+ */
+struct neoos_attempt {
+	struct file *file;
+	unsigned long len;
+	pgoff_t pgoff;
+	bool shared;
+};
+
 /**
- * neoos_vma_is_new - is @vma what vm_mmap() just made for @map at @start?
- * @map: the mapping being made
- * @file: the file it maps
+ * neoos_vma_is_new - is @vma what vm_mmap() made for @a at @start?
+ * @a: the request
  * @vma: the VMA at @start, or NULL
  * @start: the address vm_mmap() returned
  *
- * A VMA of @file (or of the backing file overlayfs or FUSE passthrough put
- * there) that covers [@start, @start + vma_len) with the file pages MAP
- * asked for, as a shared or private mapping as asked, is taken to be the
- * new one.  Only a thread of the caller that unmaps the new range and maps
- * the same pages of the same file there again, before MAP returned the
- * address, can make it another VMA; that VMA is then adopted instead,
- * after the same checks.
+ * A VMA of @a's file (or of the backing file overlayfs or FUSE passthrough
+ * put there), not a neoos VMA, that covers [@start, @start + len) with the
+ * file pages asked for, as a shared or private mapping as asked, is taken
+ * to be the new one.  Only a thread of the caller that unmaps the new
+ * range and maps the same pages of the same file there again, before MAP
+ * returned the address, can make it another VMA; that VMA is then adopted
+ * instead, after the same checks.
  *
  * Return: 0 if @vma is exactly the new range, -EAGAIN if the core merged
  * the new range into a larger VMA, -EBUSY if the range holds something
  * else now.
  */
-static int neoos_vma_is_new(const struct neoos_mapping *map, struct file *file,
+static int neoos_vma_is_new(const struct neoos_attempt *a,
 			    struct vm_area_struct *vma, unsigned long start)
 {
-	unsigned long end = start + map->vma_len;
-	bool shared = map->flags & NEOOS_MAP_SHARED;
+	unsigned long end = start + a->len;
 
 	if (!vma || !vma->vm_file || neoos_vma_mapping(vma) ||
-	    !neoos_vma_file_is(vma, file) ||
+	    !neoos_vma_file_is(vma, a->file) ||
 	    vma->vm_start > start || vma->vm_end < end ||
-	    !(vma->vm_flags & VM_MAYSHARE) != !shared ||
-	    vma->vm_pgoff + ((start - vma->vm_start) >> PAGE_SHIFT) !=
-	    (map->offset >> PAGE_SHIFT))
+	    !(vma->vm_flags & VM_MAYSHARE) != !a->shared ||
+	    vma->vm_pgoff + ((start - vma->vm_start) >> PAGE_SHIFT) != a->pgoff)
 		return -EBUSY;
 	if (vma->vm_start != start || vma->vm_end != end)
 		return -EAGAIN;
@@ -188,16 +197,17 @@ static int neoos_vma_is_new(const struct neoos_mapping *map, struct file *file,
 }
 
 /*
- * Adopt the VMA vm_mmap() made at @start.  On success *@id is the
- * mapping's id: once mmap_lock is dropped, another thread may unmap the
- * mapping and free @map, so nothing of it is read afterwards.
+ * Adopt for @map the VMA vm_mmap() made for @a at @start.  On success *@id
+ * is the mapping's id: once mmap_lock is dropped, another thread may unmap
+ * the mapping and free @map, so nothing of it is read afterwards.
  *
  * Return: 0, or -EAGAIN (merged, see neoos_map_install()), -EBUSY (the
  * range changed under us), -ENODEV (the target made a mapping neoos
  * refuses), -EINTR (a fatal signal: the process is exiting, which takes
  * the mapping down).
  */
-static int neoos_map_adopt(struct neoos_mapping *map, struct file *file,
+static int neoos_map_adopt(struct neoos_mapping *map,
+			   const struct neoos_attempt *a,
 			   struct file *dev_file, unsigned long start, u64 *id)
 {
 	struct mm_struct *mm = current->mm;
@@ -208,7 +218,7 @@ static int neoos_map_adopt(struct neoos_mapping *map, struct file *file,
 	if (mmap_write_lock_killable(mm))
 		return -EINTR;
 	vma = vma_lookup(mm, start);
-	ret = neoos_vma_is_new(map, file, vma, start);
+	ret = neoos_vma_is_new(a, vma, start);
 	ours = !ret;
 	if (ours)
 		ret = neoos_vma_adopt(map, vma, dev_file);
@@ -224,32 +234,29 @@ static int neoos_map_adopt(struct neoos_mapping *map, struct file *file,
 	 * its replacement.)
 	 */
 	if (ours && ret)
-		vm_munmap(start, map->vma_len);
+		vm_munmap(start, a->len);
 	return ret;
 }
 
 /*
- * Take back an attempt the core merged into a neighbour: unmap exactly
- * [@start, @start + @len) if a VMA of @file still covers it with file page
- * @pgoff and is not a neoos VMA (not the mapping MAP adopted since, should
- * another thread have freed the range and the retry landed there).  The
- * window between this check and vm_munmap() remains, as in UNMAP.
+ * Take back an attempt for @a at @start that the core merged into a
+ * neighbour: unmap exactly its range if it still is what neoos_vma_is_new()
+ * takes for the attempt, merged or not - not the mapping MAP adopted
+ * since, should another thread have freed the range and the retry landed
+ * there.  The window between this check and vm_munmap() remains, as in
+ * UNMAP.
  */
-static void neoos_map_take_back(struct file *file, unsigned long start,
-				unsigned long len, pgoff_t pgoff)
+static void neoos_map_take_back(const struct neoos_attempt *a,
+				unsigned long start)
 {
 	struct mm_struct *mm = current->mm;
-	struct vm_area_struct *vma;
 	bool ours;
 
 	mmap_read_lock(mm);
-	vma = vma_lookup(mm, start);
-	ours = vma && vma->vm_file && !neoos_vma_mapping(vma) &&
-	       neoos_vma_file_is(vma, file) && vma->vm_end >= start + len &&
-	       vma->vm_pgoff + ((start - vma->vm_start) >> PAGE_SHIFT) == pgoff;
+	ours = neoos_vma_is_new(a, vma_lookup(mm, start), start) != -EBUSY;
 	mmap_read_unlock(mm);
 	if (ours)
-		vm_munmap(start, len);
+		vm_munmap(start, a->len);
 }
 
 /*
@@ -262,34 +269,35 @@ static void neoos_map_take_back(struct file *file, unsigned long start,
  * while MAP tries again without the hint, so that the next vm_mmap()
  * cannot land in the same spot, and taken back at the end: unmapping
  * exactly the attempt's range gives the neighbour back its own extent.
- *
- * Once an attempt is adopted, @map belongs to its VMA, which another
- * thread may unmap (and free @map) as soon as mmap_lock is dropped: what
- * is needed of it afterwards is copied first.
  */
 static long neoos_map_install(struct neoos_mapping *map, struct file *file,
 			      struct file *dev_file, unsigned long hint,
 			      u64 *id)
 {
-	unsigned long flags = (map->flags & NEOOS_MAP_SHARED) ? MAP_SHARED :
-								MAP_PRIVATE;
-	unsigned long len = map->vma_len, off = map->offset - map->page_off;
+	const struct neoos_attempt a = {
+		.file = file,
+		.len = map->vma_len,
+		.pgoff = map->offset >> PAGE_SHIFT,
+		.shared = map->flags & NEOOS_MAP_SHARED,
+	};
 	unsigned long prot = neoos_mmap_prot(map->prot);
 	unsigned long merged[NEOOS_MAP_TRIES];
 	unsigned long addr = -ENOMEM;
 	int n = 0, ret = -EAGAIN;
 
 	while (ret == -EAGAIN && n < NEOOS_MAP_TRIES) {
-		addr = vm_mmap(file, hint, len, prot, flags, off);
+		addr = vm_mmap(file, hint, a.len, prot,
+			       a.shared ? MAP_SHARED : MAP_PRIVATE,
+			       a.pgoff << PAGE_SHIFT);
 		if (IS_ERR_VALUE(addr))
 			break;
-		ret = neoos_map_adopt(map, file, dev_file, addr, id);
+		ret = neoos_map_adopt(map, &a, dev_file, addr, id);
 		if (ret == -EAGAIN)
 			merged[n++] = addr;
 		hint = 0;
 	}
 	while (n--)
-		neoos_map_take_back(file, merged[n], len, off >> PAGE_SHIFT);
+		neoos_map_take_back(&a, merged[n]);
 
 	if (IS_ERR_VALUE(addr))
 		return (long)addr;
