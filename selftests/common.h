@@ -207,6 +207,38 @@ int sh_capture(char *out, size_t len, const char *fmt, ...)
 	return pclose(f);
 }
 
+/*
+ * How many VMAs this process has: lines of /proc/self/maps, read without
+ * stdio, so that counting allocates nothing that could add one.
+ */
+static inline int vma_count(void)
+{
+	char buf[4096];
+	int fd = open("/proc/self/maps", O_RDONLY), n = 0;
+	ssize_t r;
+
+	if (fd < 0)
+		return -1;
+	while ((r = read(fd, buf, sizeof(buf))) > 0)
+		for (ssize_t i = 0; i < r; i++)
+			n += buf[i] == '\n';
+	close(fd);
+	return n;
+}
+
+#define NR_HUGEPAGES	"/proc/sys/vm/nr_hugepages"
+
+/* Ask for @set huge pages (unless negative); how many there are, or -1. */
+static inline long nr_hugepages(long set)
+{
+	char val[32];
+
+	snprintf(val, sizeof(val), "%ld", set);
+	if (set >= 0 && !write_string(NR_HUGEPAGES, val))
+		return -1;
+	return read_long(NR_HUGEPAGES);
+}
+
 /* How many VMAs of this process overlap [@p, @p + @len). */
 static inline int vmas_in(const void *p, size_t len)
 {

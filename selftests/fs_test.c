@@ -193,19 +193,6 @@ FIXTURE(huge) {
 	int fd;
 };
 
-#define NR_HUGEPAGES	"/proc/sys/vm/nr_hugepages"
-
-/* Ask for @set huge pages (unless negative); how many there are, or -1. */
-static long nr_hugepages(long set)
-{
-	char val[32];
-
-	snprintf(val, sizeof(val), "%ld", set);
-	if (set >= 0 && !write_string(NR_HUGEPAGES, val))
-		return -1;
-	return read_long(NR_HUGEPAGES);
-}
-
 FIXTURE_SETUP(huge)
 {
 	unsigned char *p;

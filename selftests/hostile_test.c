@@ -519,22 +519,6 @@ static int make_rows(void)
 	return n;
 }
 
-/* Lines of /proc/self/maps, read without stdio (no allocation). */
-static int vma_count(void)
-{
-	char buf[4096];
-	int fd = open("/proc/self/maps", O_RDONLY), n = 0;
-	ssize_t r;
-
-	if (fd < 0)
-		return -1;
-	while ((r = read(fd, buf, sizeof(buf))) > 0)
-		for (ssize_t i = 0; i < r; i++)
-			n += buf[i] == '\n';
-	close(fd);
-	return n;
-}
-
 static int open_fds(struct ctx *c)
 {
 	int p[2], sv[2], memfd;

@@ -93,21 +93,6 @@ static int vma_at(const void *addr, struct vma *v)
 	return ret;
 }
 
-/* How many VMAs this process has. */
-static int vma_count(void)
-{
-	char line[512];
-	int n = 0;
-	FILE *f = fopen("/proc/self/maps", "r");
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		n++;
-	fclose(f);
-	return n;
-}
-
 /* What a failed or undone MAP must leave as it found. */
 struct leaks {
 	struct neoos_stats st;
@@ -152,6 +137,32 @@ static int dev_unmap(int dev, uint64_t addr, uint64_t length)
 	struct neoos_unmap u = { .addr = addr, .length = length };
 
 	return ioctl(dev, NEOOS_IOC_UNMAP, &u) ? -errno : 0;
+}
+
+/*
+ * A shared read-write NEOOS_IOC_MAP of @len bytes of @fd, issued on @dev,
+ * must fail with @err and leave nothing behind; should it map anyway, the
+ * mapping is removed again.
+ */
+static void expect_map_refused(struct __test_metadata *_metadata, int dev,
+			       int fd, uint64_t len, int err, const char *what)
+{
+	struct neoos_map m = {
+		.fd = fd,
+		.length = len,
+		.prot = NEOOS_PROT_READ | NEOOS_PROT_WRITE,
+		.flags = NEOOS_MAP_SHARED,
+	};
+	struct leaks before;
+	int ret;
+
+	leaks_take(&before);
+	ret = dev_map(dev, &m);
+	EXPECT_EQ(-err, ret) TH_LOG("NEOOS_IOC_MAP of %s: %s", what,
+				    ret ? strerror(-ret) : "mapped");
+	if (!ret)
+		EXPECT_EQ(0, dev_unmap(dev, m.addr, len));
+	expect_no_leak(_metadata, &before, what);
 }
 
 /* @dir made and mounted as a tmpfs with @flags; 0 or -errno. */
@@ -280,10 +291,8 @@ TEST_F(ovl, overlay_file_maps_then_eio_after_shutdown)
 {
 	__u32 how = EXT4_GOING_FLAGS_NOLOGFLUSH;
 	struct leaks before;
-	struct neoos_map m;
 	char *p;
 	void *q;
-	int ret;
 
 	SKIPPED();
 	/* O_RDWR: copied up to the upper layer. */
@@ -311,16 +320,9 @@ TEST_F(ovl, overlay_file_maps_then_eio_after_shutdown)
 	if (q != MAP_FAILED)
 		munmap(q, FSIZE);
 
+	expect_map_refused(_metadata, self->dev, self->fd, FSIZE, EIO,
+			   "a file on overlayfs over a shut-down ext4");
 	leaks_take(&before);
-	m = (struct neoos_map){ .fd = self->fd, .length = FSIZE,
-				.prot = NEOOS_PROT_READ | NEOOS_PROT_WRITE,
-				.flags = NEOOS_MAP_SHARED };
-	ret = dev_map(self->dev, &m);
-	EXPECT_EQ(-EIO, ret) TH_LOG("NEOOS_IOC_MAP: %s", strerror(-ret));
-	if (!ret)
-		dev_unmap(self->dev, m.addr, FSIZE);
-	else
-		expect_no_leak(_metadata, &before, "failed MAP on overlayfs");
 
 	/* What a NeoOS program sees. */
 	p = sys_mmap(self->fd, 0, FSIZE);
@@ -581,8 +583,7 @@ out_a:
 TEST(memfd_secret_refused)
 {
 	struct leaks before;
-	struct neoos_map m;
-	int fd, dev, ret;
+	int fd, dev;
 	uint64_t id;
 	void *q, *p;
 
@@ -599,16 +600,8 @@ TEST(memfd_secret_refused)
 
 	dev = open("/dev/neoos", O_RDWR);
 	ASSERT_LE(0, dev);
+	expect_map_refused(_metadata, dev, fd, PAGE, ENODEV, "memfd_secret");
 	leaks_take(&before);
-	m = (struct neoos_map){ .fd = fd, .length = PAGE,
-				.prot = NEOOS_PROT_READ | NEOOS_PROT_WRITE,
-				.flags = NEOOS_MAP_SHARED };
-	ret = dev_map(dev, &m);
-	EXPECT_EQ(-ENODEV, ret) TH_LOG("NEOOS_IOC_MAP of memfd_secret: %s",
-				       ret ? strerror(-ret) : "mapped");
-	if (!ret)
-		EXPECT_EQ(0, dev_unmap(dev, m.addr, PAGE));
-	expect_no_leak(_metadata, &before, "memfd_secret MAP");
 
 	p = sys_mmap_ex(NULL, PAGE, NEOOS_PROT_READ | NEOOS_PROT_WRITE,
 			NEOOS_MAP_SHARED, fd, 0, &id);
@@ -776,7 +769,6 @@ TEST_F(devnode, dev_node_on_noexec_mount)
 /* ---- hugetlbfs ---- */
 
 #define HUGE_DIR	"target_huge"
-#define NR_HUGEPAGES	"/proc/sys/vm/nr_hugepages"
 
 FIXTURE(huge) {
 	bool skipped;
@@ -785,17 +777,6 @@ FIXTURE(huge) {
 	int fd;
 	void *native;	/* a test's mmap(2) mapping, HUGE bytes */
 };
-
-/* Ask for @set huge pages (unless negative); how many there are, or -1. */
-static long nr_hugepages(long set)
-{
-	char val[32];
-
-	snprintf(val, sizeof(val), "%ld", set);
-	if (set >= 0 && !write_string(NR_HUGEPAGES, val))
-		return -1;
-	return read_long(NR_HUGEPAGES);
-}
 
 FIXTURE_SETUP(huge)
 {
@@ -976,8 +957,7 @@ FIXTURE_TEARDOWN(dax)
 TEST_F(dax, dax_file_refused)
 {
 	struct leaks before;
-	struct neoos_map m;
-	int fd, dev, ret;
+	int fd, dev;
 	struct statx stx;
 	unsigned char *q;
 	void *p;
@@ -1000,16 +980,8 @@ TEST_F(dax, dax_file_refused)
 
 	dev = open("/dev/neoos", O_RDWR);
 	ASSERT_LE(0, dev);
+	expect_map_refused(_metadata, dev, fd, FSIZE, ENODEV, "a DAX file");
 	leaks_take(&before);
-	m = (struct neoos_map){ .fd = fd, .length = FSIZE,
-				.prot = NEOOS_PROT_READ | NEOOS_PROT_WRITE,
-				.flags = NEOOS_MAP_SHARED };
-	ret = dev_map(dev, &m);
-	EXPECT_EQ(-ENODEV, ret) TH_LOG("NEOOS_IOC_MAP of a DAX file: %s",
-				       ret ? strerror(-ret) : "mapped");
-	if (!ret)
-		EXPECT_EQ(0, dev_unmap(dev, m.addr, FSIZE));
-	expect_no_leak(_metadata, &before, "DAX MAP");
 	p = sys_mmap(fd, 0, FSIZE);
 	EXPECT_EQ(NULL, p);
 	if (p)
