@@ -169,12 +169,14 @@ struct neoos_attempt {
  * @start: the address vm_mmap() returned
  *
  * A VMA of @a's file (or of the backing file overlayfs or FUSE passthrough
- * put there), not a neoos VMA, that covers [@start, @start + len) with the
- * file pages asked for, as a shared or private mapping as asked, is taken
- * to be the new one.  Only a thread of the caller that unmaps the new
- * range and maps the same pages of the same file there again, before MAP
- * returned the address, can make it another VMA; that VMA is then adopted
- * instead, after the same checks.
+ * put there), not a neoos VMA, shared or private as asked, that is exactly
+ * [@start, @start + len) is taken to be the new one; its vm_pgoff is not
+ * compared, because a target's ->mmap may move it (sysfs PCI resource
+ * files do).  One that is larger and holds the file pages asked for at
+ * @start is the new one merged into a neighbour.  Only a thread of the
+ * caller that unmaps the new range and maps the same file there again,
+ * before MAP returned the address, can make it another VMA; that VMA is
+ * then adopted instead, after the same checks.
  *
  * Return: 0 if @vma is exactly the new range, -EAGAIN if the core merged
  * the new range into a larger VMA, -EBUSY if the range holds something
@@ -187,13 +189,16 @@ static int neoos_vma_is_new(const struct neoos_attempt *a,
 
 	if (!vma || !vma->vm_file || neoos_vma_mapping(vma) ||
 	    !neoos_vma_file_is(vma, a->file) ||
-	    vma->vm_start > start || vma->vm_end < end ||
 	    !(vma->vm_flags & VM_MAYSHARE) != !a->shared ||
-	    vma->vm_pgoff + ((start - vma->vm_start) >> PAGE_SHIFT) != a->pgoff)
+	    vma->vm_start > start || vma->vm_end < end)
 		return -EBUSY;
-	if (vma->vm_start != start || vma->vm_end != end)
-		return -EAGAIN;
-	return 0;
+	/* Exactly the range, whatever the target's ->mmap made of vm_pgoff. */
+	if (vma->vm_start == start && vma->vm_end == end)
+		return 0;
+	/* Larger: merged, which the core does only with the adjacent pages. */
+	if (vma->vm_pgoff + ((start - vma->vm_start) >> PAGE_SHIFT) != a->pgoff)
+		return -EBUSY;
+	return -EAGAIN;
 }
 
 /*

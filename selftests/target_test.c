@@ -16,7 +16,9 @@
  *    mount) changes nothing about the mapping;
  *  - hugetlbfs: a 4096-byte map is a huge page, as mmap(2) makes it, and
  *    is not charged to Committed_AS, as mmap(2)'s is not;
- *  - a file on a DAX filesystem (no page cache) is refused (-ENODEV);
+ *  - a file on a DAX filesystem (no page cache) is refused (-ENODEV), and
+ *    so is a regular file whose ->mmap makes device memory (a PCI BAR in
+ *    sysfs), which the core maps and neoos takes back;
  *  - ENOSPC from writeback (a full dm-thin pool) is reported by UNMAP, and
  *    the mapping is gone all the same;
  *  - a neoos mapping next to a native mapping of the same file, which the
@@ -989,6 +991,64 @@ TEST_F(dax, dax_file_refused)
 	else
 		EXPECT_EQ(E_INVAL, sys_errno());
 	expect_no_leak(_metadata, &before, "DAX sys_mmap");
+	close(dev);
+	close(fd);
+}
+
+/* ---- a regular file whose ->mmap makes device memory ---- */
+
+/*
+ * A PCI memory BAR through sysfs (resourceN): a regular file, whose
+ * ->mmap maps device memory (VM_IO | VM_PFNMAP).  The core makes that
+ * mapping for MAP as for mmap(2); neoos cannot adopt it, takes it back and
+ * fails with -ENODEV, leaving nothing.
+ */
+static bool find_mmapable_bar(char *path, size_t len)
+{
+	FILE *f = popen("ls /sys/bus/pci/devices/*/resource[0-9] 2>/dev/null", "r");
+	char line[256];
+	bool found = false;
+
+	if (!f)
+		return false;
+	while (!found && fgets(line, sizeof(line), f)) {
+		struct stat st;
+		void *q;
+		int fd;
+
+		line[strcspn(line, "\n")] = 0;
+		if (stat(line, &st) || st.st_size < PAGE)
+			continue;
+		fd = open(line, O_RDWR);
+		if (fd < 0)
+			continue;
+		/* I/O port BARs have no mmap; memory BARs do. */
+		q = mmap(NULL, PAGE, PROT_READ, MAP_SHARED, fd, 0);
+		if (q != MAP_FAILED) {
+			munmap(q, PAGE);
+			snprintf(path, len, "%s", line);
+			found = true;
+		}
+		close(fd);
+	}
+	pclose(f);
+	return found;
+}
+
+TEST(device_memory_taken_back)
+{
+	char path[256];
+	int fd, dev;
+
+	if (geteuid())
+		SKIP(return, "mapping a PCI resource file needs CAP_SYS_RAWIO");
+	if (!find_mmapable_bar(path, sizeof(path)))
+		SKIP(return, "no PCI memory BAR that mmap(2) maps in this machine");
+	fd = open(path, O_RDWR);
+	ASSERT_LE(0, fd);
+	dev = open("/dev/neoos", O_RDWR);
+	ASSERT_LE(0, dev);
+	expect_map_refused(_metadata, dev, fd, PAGE, ENODEV, path);
 	close(dev);
 	close(fd);
 }
