@@ -57,8 +57,7 @@ static bool neoos_may_inspect(struct task_struct *task, struct mm_struct *mm)
 	const struct cred *tcred;
 	bool ok;
 
-	if (same_thread_group(task, current))
-		return true;
+	/* The caller's own threads share its mm and never get here. */
 	rcu_read_lock();
 	tcred = __task_cred(task);
 	/* CAP_SYS_PTRACE over the target also passes the ids check. */

@@ -13,7 +13,6 @@
  * with any other error having removed the mapping and failed to write
  * some of it (EIO, ENOSPC, EDQUOT...).  A writeback error with one of
  * those five codes is reported as EIO.
-
  */
 
 #include <linux/file.h>

@@ -124,9 +124,10 @@ static int neoos_vm_mremap(struct vm_area_struct *vma)
  */
 static bool neoos_vma_adoptable(struct vm_area_struct *vma)
 {
+	/* neoos_file_refused() includes DAX: vma_is_dax() is the same test. */
 	return vma->vm_ops && vma->vm_ops->fault &&
 	       !(vma->vm_flags & (VM_PFNMAP | VM_MIXEDMAP | VM_IO)) &&
-	       !vma_is_dax(vma) && !neoos_file_refused(vma->vm_file);
+	       !neoos_file_refused(vma->vm_file);
 }
 
 /**
