@@ -90,7 +90,8 @@ __neoos_public int sys_munmap_id(uint64_t id)
 
 /*
  * The page-aligned range around mapping @id: [*start, *start + *len); the
- * user range starts *user_off bytes into it and is *user_len long.
+ * user range starts *user_off bytes into it and is *user_len long (if
+ * @user_len is not NULL).
  */
 static int neoos_vma_of(uint64_t id, uintptr_t *start, uint64_t *len,
 			uint64_t *user_off, uint64_t *user_len)
@@ -106,7 +107,8 @@ static int neoos_vma_of(uint64_t id, uintptr_t *start, uint64_t *len,
 	*start = (uintptr_t)info.addr & ~(uintptr_t)(page - 1);
 	*user_off = info.addr - *start;
 	*len = (*user_off + info.length + page - 1) & ~(uint64_t)(page - 1);
-	*user_len = info.length;
+	if (user_len)
+		*user_len = info.length;
 	return 0;
 }
 
@@ -119,13 +121,13 @@ static int neoos_mman_prot(int prot)
 
 __neoos_public int sys_mprotect(uint64_t id, int prot)
 {
-	uint64_t len, off, user_len;
+	uint64_t len, off;
 	uintptr_t start;
 	int ret;
 
 	if (prot & ~NEOOS_PROT_ALL)
 		return __neoos_set_error(E_INVAL);
-	ret = neoos_vma_of(id, &start, &len, &off, &user_len);
+	ret = neoos_vma_of(id, &start, &len, &off, NULL);
 	if (ret)
 		return ret;
 	if (mprotect((void *)start, len, neoos_mman_prot(prot)))
