@@ -1,0 +1,98 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * neoos-bench's internals, shared by its files:
+ *
+ *   main.c        the command line, the order of the cases, the output
+ *   harness.c     rounds of a case until it is stable, the settings
+ *   stats.c       quantiles of a side's samples
+ *   fixtures.c    the cases' files and mappings, dying on any failure
+ *   case_map.c    map_unmap_*, ref_ioctl_vs_syscall, map_cost_1g_vs_4k
+ *   case_fault.c  fault_read_*, minflt_seq_256m, fault_write_flush_64m
+ *   case_copy.c   copy_256m and ref_copy_256m_rw_vs_cfr
+ *   output.c      the JSON of every sample, and the table
+ */
+#ifndef NEOOS_BENCH_H
+#define NEOOS_BENCH_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#define KIB		1024UL
+#define MIB		(1024 * KIB)
+#define GIB		(1024 * MIB)
+#define MAX_SAMPLES	256
+
+/*
+ * One side of a case.  run() returns one sample (in the case's unit) and
+ * may store a second value in *aux (minor faults).
+ */
+struct side {
+	const char *label;
+	double (*run)(void *ctx, double *aux);
+	double v[MAX_SAMPLES];
+	double aux[MAX_SAMPLES];
+	int n;
+};
+
+struct result {
+	const char *name;
+	const char *unit;	/* "us", "ms", "faults", "x" */
+	const char *note;
+	int reference;		/* no ratio line */
+	struct side a, b;	/* a: neoos, b: native */
+	double ratio;
+	int rounds;
+	const char *stop;
+	double secs;
+};
+
+#define MAX_RESULTS 16
+
+/* harness.c: the settings, with their defaults; main.c parses them. */
+extern int min_rounds;
+extern int max_rounds;
+extern double min_secs;
+extern double stable_pct;
+extern double budget_scale;
+extern const char *only;
+extern long page_size;
+
+/* harness.c: the results, in the order the cases ran. */
+extern struct result results[MAX_RESULTS];
+extern int nresults;
+
+void die(const char *fmt, ...);
+double now(void);
+long minflt(void);
+struct result *new_result(const char *name, const char *unit);
+double ratio_of(const struct result *r, int n);
+void run_pair(struct result *r, void *ctx, double budget);
+void pin_cpu(void);
+int want(const char *name);
+
+/* stats.c */
+double quantile(const double *v, int n, double q);
+double median(const double *v, int n);
+double spread_pct(const struct side *s);
+
+/* fixtures.c */
+int make_file(const char *path, size_t size, int sparse, int flags);
+void *neo_map(int fd, size_t size);
+void neo_unmap(void *p, size_t size);
+void *nat_map(int fd, size_t size, int prot);
+void nat_unmap(void *p, size_t size);
+
+/* The cases: each runs only if want()ed, and adds its results. */
+void case_map_unmap(const char *name, const char *path, size_t size,
+		    int pairs, double budget);
+void case_ioctl(void);
+void case_map_cost(double budget);
+void case_fault_read(double budget);
+void case_fault_write(double budget);
+void case_copy(double budget);
+
+/* output.c */
+void json_write(FILE *f, double total);
+void table(void);
+
+#endif /* NEOOS_BENCH_H */

@@ -1,0 +1,190 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The cases of mapping itself: a map and unmap pair at 4 KiB and 64 MiB,
+ * what one ioctl round trip costs against a plain system call, and how
+ * map time grows with the size mapped.
+ */
+#include <fcntl.h>
+#include <stdlib.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <linux/neoos.h>
+#include <neoos.h>
+
+#include "bench.h"
+
+/* -- map_unmap_4k, map_unmap_64m: time per pair, in us -- */
+
+struct mu_ctx {
+	int fd;
+	size_t size;
+	int pairs;
+};
+
+static double mu_neo(void *c, double *aux)
+{
+	struct mu_ctx *x = c;
+	double t = now();
+	int i;
+
+	for (i = 0; i < x->pairs; i++)
+		neo_unmap(neo_map(x->fd, x->size), x->size);
+	*aux = 0;
+	return (now() - t) / x->pairs * 1e6;
+}
+
+static double mu_nat(void *c, double *aux)
+{
+	struct mu_ctx *x = c;
+	double t = now();
+	int i;
+
+	for (i = 0; i < x->pairs; i++)
+		nat_unmap(nat_map(x->fd, x->size, PROT_READ | PROT_WRITE), x->size);
+	*aux = 0;
+	return (now() - t) / x->pairs * 1e6;
+}
+
+void case_map_unmap(const char *name, const char *path, size_t size,
+		    int pairs, double budget)
+{
+	struct mu_ctx x = { .size = size, .pairs = pairs };
+	struct result *r;
+
+	if (!want(name))
+		return;
+	x.fd = make_file(path, size, 0, O_RDWR);
+	r = new_result(name, "us");
+	r->note = "time per map+unmap pair, O_RDWR file, shared read-write";
+	r->a = (struct side){ .label = "sys_mmap+sys_munmap", .run = mu_neo };
+	r->b = (struct side){ .label = "mmap+munmap", .run = mu_nat };
+	run_pair(r, &x, budget);
+	close(x.fd);
+}
+
+/* -- ref_ioctl_vs_syscall: what one ioctl round trip costs -- */
+
+struct io_ctx {
+	int dev;
+	int calls;
+};
+
+static double io_version(void *c, double *aux)
+{
+	struct io_ctx *x = c;
+	struct neoos_version v;
+	double t = now();
+	int i;
+
+	for (i = 0; i < x->calls; i++)
+		if (ioctl(x->dev, NEOOS_IOC_VERSION, &v))
+			die("NEOOS_IOC_VERSION");
+	*aux = 0;
+	return (now() - t) / x->calls * 1e9;
+}
+
+static double io_getppid(void *c, double *aux)
+{
+	struct io_ctx *x = c;
+	double t = now();
+	int i;
+
+	for (i = 0; i < x->calls; i++)
+		syscall(SYS_getppid);
+	*aux = 0;
+	return (now() - t) / x->calls * 1e9;
+}
+
+/*
+ * Every sys_mmap and sys_munmap is one ioctl on /dev/neoos where mmap(2)
+ * and munmap(2) are plain system calls: this shows how much of
+ * map_unmap's difference is the ioctl path itself (descriptor lookup,
+ * the LSMs' file_ioctl hooks, do_vfs_ioctl()) before neoos does anything.
+ */
+void case_ioctl(void)
+{
+	struct io_ctx x = { .calls = 20000 };
+	const char *path = getenv("NEOOS_DEVICE");
+	struct result *r;
+
+	if (!want("ref_ioctl_vs_syscall"))
+		return;
+	x.dev = open(path && *path ? path : "/dev/neoos", O_RDWR | O_CLOEXEC);
+	if (x.dev < 0)
+		die("open /dev/neoos");
+	r = new_result("ref_ioctl_vs_syscall", "ns");
+	r->reference = 1;
+	r->note = "reference: one NEOOS_IOC_VERSION ioctl, and one getppid()";
+	r->a = (struct side){ .label = "ioctl(NEOOS_IOC_VERSION)", .run = io_version };
+	r->b = (struct side){ .label = "getppid", .run = io_getppid };
+	run_pair(r, &x, 20);
+	close(x.dev);
+}
+
+/* -- map_cost_1g_vs_4k: neoos map time, 1 GiB over 4 KiB -- */
+
+struct mc_ctx {
+	int fd;
+	int reps;
+	int native;
+};
+
+static double mc_one(struct mc_ctx *x, size_t size)
+{
+	double t, sum = 0;
+	void *p;
+	int i;
+
+	for (i = 0; i < x->reps; i++) {
+		t = now();
+		p = x->native ? nat_map(x->fd, size, PROT_READ | PROT_WRITE) :
+				neo_map(x->fd, size);
+		sum += now() - t;
+		if (x->native)
+			nat_unmap(p, size);
+		else
+			neo_unmap(p, size);
+	}
+	return sum / x->reps * 1e6;
+}
+
+static double mc_1g(void *c, double *aux)
+{
+	*aux = 0;
+	return mc_one(c, GIB);
+}
+
+static double mc_4k(void *c, double *aux)
+{
+	*aux = 0;
+	return mc_one(c, 4 * KIB);
+}
+
+void case_map_cost(double budget)
+{
+	struct mc_ctx x = { .reps = 300 };
+	struct result *r;
+
+	if (!want("map_cost_1g_vs_4k"))
+		return;
+	x.fd = make_file("bench-sparse-1g", GIB, 1, O_RDWR);
+	r = new_result("map_cost_1g_vs_4k", "us");
+	r->note = "columns: neoos map time of 1 GiB (sparse file) and of 4 KiB; ratio = their quotient";
+	r->a = (struct side){ .label = "sys_mmap 1 GiB", .run = mc_1g };
+	r->b = (struct side){ .label = "sys_mmap 4 KiB", .run = mc_4k };
+	run_pair(r, &x, budget);
+
+	/* the same quotient for native mmap, for reference */
+	x.native = 1;
+	r = new_result("ref_native_map_cost_1g_vs_4k", "us");
+	r->reference = 1;
+	r->note = "reference: native mmap time of 1 GiB and of 4 KiB";
+	r->a = (struct side){ .label = "mmap 1 GiB", .run = mc_1g };
+	r->b = (struct side){ .label = "mmap 4 KiB", .run = mc_4k };
+	run_pair(r, &x, budget / 2);
+	close(x.fd);
+}
+
