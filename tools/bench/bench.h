@@ -36,7 +36,7 @@ struct side {
 
 struct result {
 	const char *name;
-	const char *unit;	/* "us", "ms", "faults", "x" */
+	const char *unit;	/* "ns", "us", "ms" or "faults" */
 	const char *note;
 	int reference;		/* no ratio line */
 	struct side a, b;	/* a: neoos, b: native */

@@ -94,10 +94,9 @@ static int stable(const struct result *r, int lookback)
  * Alternate a and b until both medians are stable, @budget seconds are
  * spent (after the minimum) or max_rounds ran.  One untimed warm-up each.
  *
- * The minimum time matters for the short cases: eleven rounds of
- * map_unmap_4k take under a second under TCG, and medians of so short a
- * run followed the host's noise (the ratio wandered 1.18-1.25 between
- * back-to-back runs in one VM); a few seconds of rounds average it out.
+ * The minimum time is for the short cases, whose minimum rounds can end
+ * within a second: the medians of so short a run follow the host's noise
+ * more than the code measured, and a few seconds of rounds average it out.
  */
 void run_pair(struct result *r, void *ctx, double budget)
 {
@@ -135,9 +134,9 @@ void run_pair(struct result *r, void *ctx, double budget)
 /*
  * Stay on the CPU we started on.  Every case is single-threaded; letting
  * the scheduler move it puts the other CPU in the mm's cpumask, and from
- * then on each munmap's TLB flush may interrupt that CPU too.  Under TCG
- * such cross-CPU work costs microseconds and came and went from one boot
- * to the next, moving map_unmap_4k's ratio between 1.20 and 1.26.
+ * then on each munmap's TLB flush may interrupt that CPU too.  Such
+ * cross-CPU work is expensive under TCG and depends on where the scheduler
+ * happened to run the process, not on the code measured.
  */
 void pin_cpu(void)
 {
