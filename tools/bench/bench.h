@@ -48,7 +48,14 @@ struct result {
 
 #define MAX_RESULTS 16
 
-/* harness.c: the settings, with their defaults; main.c parses them. */
+/* The settings' defaults, which --help prints. */
+#define DEFAULT_MIN_ROUNDS	11
+#define DEFAULT_MAX_ROUNDS	121
+#define DEFAULT_MIN_SECS	3.0
+#define DEFAULT_STABLE_PCT	2.0
+#define DEFAULT_BUDGET_SCALE	1.0
+
+/* harness.c: the settings; main.c sets them from the command line. */
 extern int min_rounds;
 extern int max_rounds;
 extern double min_secs;

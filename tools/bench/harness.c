@@ -16,11 +16,11 @@
 #include "bench.h"
 
 long page_size;
-int min_rounds = 11;
-int max_rounds = 121;
-double min_secs = 3.0;
-double stable_pct = 2.0;
-double budget_scale = 1.0;
+int min_rounds = DEFAULT_MIN_ROUNDS;
+int max_rounds = DEFAULT_MAX_ROUNDS;
+double min_secs = DEFAULT_MIN_SECS;
+double stable_pct = DEFAULT_STABLE_PCT;
+double budget_scale = DEFAULT_BUDGET_SCALE;
 const char *only;
 
 struct result results[MAX_RESULTS];

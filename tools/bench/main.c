@@ -13,7 +13,8 @@
  * table, then, last, one line per case: "bench <case> ratio <x.xx>", the
  * neoos median over the native median (lower is better).
  *
- * Files are made in the current directory.
+ * Files are made in the current directory.  The options are those of
+ * usage() below (neoos-bench --help); "make bench" passes BENCH_ARGS.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -31,7 +32,24 @@ static void usage(FILE *f)
 		"                   [--budget-scale X] [--only CASE[,CASE...]] [--json FILE]\n"
 		"Runs in the current directory; prints the JSON of all samples between\n"
 		"'-----BEGIN NEOOS-BENCH JSON-----' and '-----END NEOOS-BENCH JSON-----'\n"
-		"(or writes it to FILE), then the table, then 'bench <case> ratio <x.xx>'.\n");
+		"(or writes it to FILE), then the table, then 'bench <case> ratio <x.xx>'.\n"
+		"\n"
+		"  --min N           at least N rounds of each case (default %d, at least 3)\n"
+		"  --min-secs S      and at least S seconds of them (default %g)\n"
+		"  --max N           at most N rounds (default %d, at most %d)\n"
+		"  --stable PCT      stop when both medians and their quotient moved less\n"
+		"                    than PCT%% over the last three rounds (default %g)\n"
+		"  --budget-scale X  scale every case's time budget by X (default %g)\n"
+		"  --only CASE,...   run only these cases (full names; a case brings the\n"
+		"                    one in parentheses below with it)\n"
+		"  --json FILE       write the JSON to FILE instead of stdout\n"
+		"\n"
+		"Cases: map_unmap_4k, map_unmap_64m, ref_ioctl_vs_syscall,\n"
+		"map_cost_1g_vs_4k (and ref_native_map_cost_1g_vs_4k), fault_read_seq_256m\n"
+		"(and minflt_seq_256m), fault_read_rand_256m, fault_write_flush_64m,\n"
+		"copy_256m (and ref_copy_256m_rw_vs_cfr).  See docs/performance.md.\n",
+		DEFAULT_MIN_ROUNDS, DEFAULT_MIN_SECS, DEFAULT_MAX_ROUNDS, MAX_SAMPLES,
+		DEFAULT_STABLE_PCT, DEFAULT_BUDGET_SCALE);
 }
 
 int main(int argc, char **argv)
