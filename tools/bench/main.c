@@ -52,7 +52,12 @@ static void usage(FILE *f)
 		DEFAULT_STABLE_PCT, DEFAULT_BUDGET_SCALE);
 }
 
-int main(int argc, char **argv)
+/*
+ * The options, into the harness's settings, clamped so that a case runs
+ * at least three rounds and never more than it has room to record.
+ * Returns -1 to go on, else the exit status.
+ */
+static int parse_options(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "min", required_argument, NULL, 'n' },
@@ -65,7 +70,6 @@ int main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	double t0;
 	int c;
 
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -87,11 +91,15 @@ int main(int argc, char **argv)
 		max_rounds = MAX_SAMPLES;
 	if (max_rounds < min_rounds)
 		max_rounds = min_rounds;
-	page_size = sysconf(_SC_PAGESIZE);
-	pin_cpu();
-	setvbuf(stdout, NULL, _IOLBF, 0);
+	return -1;
+}
 
-	t0 = now();
+/*
+ * Every case, in the order of the JSON and the table; the last argument
+ * of each is its time budget in seconds, before --budget-scale.
+ */
+static void run_cases(void)
+{
 	case_map_unmap("map_unmap_4k", "bench-4k", 4 * KIB, 2000, 40);
 	case_map_unmap("map_unmap_64m", "bench-64m", 64 * MIB, 2000, 40);
 	case_ioctl();
@@ -99,20 +107,29 @@ int main(int argc, char **argv)
 	case_fault_read(50);
 	case_fault_write(50);
 	case_copy(80);
+}
 
+/* The JSON, to --json's file or on stdout between the markers; the table. */
+static void report(double total)
+{
 	if (json_path) {
 		FILE *f = fopen(json_path, "w");
 
 		if (!f)
 			die("%s", json_path);
-		json_write(f, now() - t0);
+		json_write(f, total);
 		fclose(f);
 	} else {
 		printf("-----BEGIN NEOOS-BENCH JSON-----\n");
-		json_write(stdout, now() - t0);
+		json_write(stdout, total);
 		printf("-----END NEOOS-BENCH JSON-----\n");
 	}
 	table();
+}
+
+/* Every file the cases make with make_file(). */
+static void remove_files(void)
+{
 	unlink("bench-4k");
 	unlink("bench-64m");
 	unlink("bench-sparse-1g");
@@ -120,5 +137,22 @@ int main(int argc, char **argv)
 	unlink("bench-write-64m");
 	unlink("bench-copy-src");
 	unlink("bench-copy-dst");
+}
+
+int main(int argc, char **argv)
+{
+	int status = parse_options(argc, argv);
+	double t0;
+
+	if (status >= 0)
+		return status;
+	page_size = sysconf(_SC_PAGESIZE);
+	pin_cpu();
+	setvbuf(stdout, NULL, _IOLBF, 0);
+
+	t0 = now();
+	run_cases();
+	report(now() - t0);
+	remove_files();
 	return 0;
 }
