@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * Kernel API differences between the supported kernels (6.1 and 6.12 LTS),
- * kept in one place so the rest of neoos reads like code for one kernel.
+ * Kernel API differences between the supported kernels (6.1 to 7.3), kept
+ * in one place so the rest of neoos reads like code for one kernel.  Each
+ * helper names the release that changed the API.
  */
 #ifndef _NEOOS_COMPAT_H
 #define _NEOOS_COMPAT_H
@@ -9,6 +10,7 @@
 #include <linux/fs.h>
 #include <linux/mm.h>
 #include <linux/mmap_lock.h>
+#include <linux/shmem_fs.h>
 #include <linux/version.h>
 
 /*
@@ -61,6 +63,27 @@ static inline const struct path *neoos_file_user_path(struct file *file)
 static inline const struct path *neoos_file_user_path(struct file *file)
 {
 	return file_user_path(file);
+}
+#endif
+
+/*
+ * An unlinked shmem file of @size bytes, charged to commit accounting for
+ * its size unless @noreserve: shmem_file_setup() takes vma_flags_t from
+ * 7.0, vm_flags_t (VM_NORESERVE) before.
+ */
+#if LINUX_VERSION_CODE < KERNEL_VERSION(7, 0, 0)
+static inline struct file *neoos_shmem_file_setup(const char *name,
+						  loff_t size, bool noreserve)
+{
+	return shmem_file_setup(name, size, noreserve ? VM_NORESERVE : 0);
+}
+#else
+static inline struct file *neoos_shmem_file_setup(const char *name,
+						  loff_t size, bool noreserve)
+{
+	return shmem_file_setup(name, size,
+				noreserve ? mk_vma_flags(VMA_NORESERVE_BIT) :
+					    EMPTY_VMA_FLAGS);
 }
 #endif
 

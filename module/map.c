@@ -88,9 +88,8 @@ static struct file *neoos_map_target(const struct neoos_map *args)
 	struct file *file;
 
 	if (args->flags & NEOOS_MAP_ANONYMOUS)
-		return shmem_file_setup("neoos-anon", args->length,
-					(args->flags & NEOOS_MAP_PRIVATE) ?
-					VM_NORESERVE : 0);
+		return neoos_shmem_file_setup("neoos-anon", args->length,
+					      args->flags & NEOOS_MAP_PRIVATE);
 	/* fget() refuses O_PATH descriptors, which cannot be mapped. */
 	file = fget(args->fd);
 	return file ?: ERR_PTR(-EBADF);
