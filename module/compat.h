@@ -10,6 +10,9 @@
 #include <linux/fs.h>
 #include <linux/mm.h>
 #include <linux/mmap_lock.h>
+#include <linux/rcupdate.h>
+#include <linux/sched.h>
+#include <linux/sched/coredump.h>
 #include <linux/shmem_fs.h>
 #include <linux/version.h>
 
@@ -84,6 +87,40 @@ static inline struct file *neoos_shmem_file_setup(const char *name,
 	return shmem_file_setup(name, size,
 				noreserve ? mk_vma_flags(VMA_NORESERVE_BIT) :
 					    EMPTY_VMA_FLAGS);
+}
+#endif
+
+/*
+ * The dumpability half of __ptrace_may_access(): may the caller inspect
+ * @task, whose mm is @mm?  Yes if @task is dumpable by its owner, or the
+ * caller has CAP_SYS_PTRACE in the namespace @task's executable was
+ * loaded in.  Until 7.2 that state is the mm's (get_dumpable(),
+ * mm->user_ns); from 7.2 it is the task's exec_state, which is replaced
+ * under RCU.  The caller holds @task's exec_update_lock, so neither
+ * changes under it by an exec.
+ */
+#if LINUX_VERSION_CODE < KERNEL_VERSION(7, 2, 0)
+static inline bool neoos_task_dumpable_by_caller(struct task_struct *task,
+						 struct mm_struct *mm)
+{
+	return get_dumpable(mm) == SUID_DUMP_USER ||
+	       ns_capable(mm->user_ns, CAP_SYS_PTRACE);
+}
+#else
+#include <linux/sched/exec_state.h>
+
+static inline bool neoos_task_dumpable_by_caller(struct task_struct *task,
+						 struct mm_struct *mm)
+{
+	const struct task_exec_state *es;
+	bool ok;
+
+	rcu_read_lock();
+	es = rcu_dereference(task->exec_state);
+	ok = READ_ONCE(es->dumpable) == TASK_DUMPABLE_OWNER ||
+	     ns_capable(es->user_ns, CAP_SYS_PTRACE);
+	rcu_read_unlock();
+	return ok;
 }
 #endif
 

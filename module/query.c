@@ -67,8 +67,7 @@ static bool neoos_may_inspect(struct task_struct *task, struct mm_struct *mm)
 		return false;
 	/* Dumpability is read after the credentials, as ptrace does. */
 	smp_rmb();
-	return get_dumpable(mm) == SUID_DUMP_USER ||
-	       ns_capable(mm->user_ns, CAP_SYS_PTRACE);
+	return neoos_task_dumpable_by_caller(task, mm);
 }
 
 /* mm_access(@task, PTRACE_MODE_READ_FSCREDS), as far as a module can. */
