@@ -109,14 +109,16 @@ install: lib tools $(if $(KDIR),module)
 	install -d $(DESTDIR)$(UDEVRULESDIR) $(DESTDIR)$(MODULESLOADDIR)
 	install -m 0644 module/60-neoos.rules $(DESTDIR)$(UDEVRULESDIR)/60-neoos.rules
 	install -m 0644 module/modules-load.conf $(DESTDIR)$(MODULESLOADDIR)/neoos.conf
-	tools/build/install-man install $(DESTDIR)$(MANDIR) $(VERSION) module/man/neoos.4
+	tools/build/install-man install $(DESTDIR)$(MANDIR) $(VERSION) \
+		module/man/neoos.4 module/man/ioctl_neoos.2 module/man/ioctl_neoos_map.2
 	@if [ -n "$(KDIR)" ] && [ -f module/neoos.ko ]; then \
 		$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_DIR=updates CONFIG_MODULE_SIG_ALL= \
 			$(if $(DESTDIR),INSTALL_MOD_PATH=$(DESTDIR) DEPMOD=true) modules_install; \
 	fi
 
 uninstall:
-	tools/build/install-man uninstall $(DESTDIR)$(MANDIR) $(VERSION) module/man/neoos.4
+	tools/build/install-man uninstall $(DESTDIR)$(MANDIR) $(VERSION) \
+		module/man/neoos.4 module/man/ioctl_neoos.2 module/man/ioctl_neoos_map.2
 	@# neoos.ko as modules_install put it, for whichever kernel it was
 	@for ko in $(DESTDIR)/lib/modules/*/updates/module/neoos.ko; do \
 		[ -e "$$ko" ] || continue; \
