@@ -63,11 +63,8 @@ static int neoos_device_open(void)
 	int fd, ret;
 
 	fd = open(neoos_device_path(), O_RDWR | O_CLOEXEC);
-	if (fd < 0) {
-		if (errno == ENOENT || errno == ENODEV || errno == ENXIO)
-			return E_NOSYS;
-		return __neoos_errno_to_error(errno);
-	}
+	if (fd < 0)
+		return __neoos_open_errno_to_error(errno);
 	ret = neoos_check_version(fd);
 	if (!ret && fstat(fd, &st))
 		ret = __neoos_errno_to_error(errno);

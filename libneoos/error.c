@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * E_* codes: the per-thread last error and the errno folding table that
- * neoos(7) documents.
+ * E_* codes: the per-thread last error, and every rule by which libneoos
+ * turns a Linux errno into an E_* code - the table of neoos(7), which is
+ * where each rule is documented.  No other file of libneoos maps an errno
+ * to an E_* code.
  */
 #include <errno.h>
 
@@ -59,6 +61,35 @@ int __neoos_errno_to_error(int errnum)
 int __neoos_fail(void)
 {
 	return __neoos_set_error(__neoos_errno_to_error(errno));
+}
+
+int __neoos_open_errno_to_error(int errnum)
+{
+	switch (errnum) {
+	case ENOENT:
+	case ENODEV:
+	case ENXIO:
+		/* No device node, or no driver behind it: no module. */
+		return E_NOSYS;
+	default:
+		return __neoos_errno_to_error(errnum);
+	}
+}
+
+int __neoos_unmap_errno_to_error(int errnum)
+{
+	switch (errnum) {
+	case EINVAL:
+	case EFAULT:
+	case EINTR:
+	case ENOMEM:
+	case EPERM:
+		/* NEOOS_IOC_UNMAP removed nothing. */
+		return __neoos_errno_to_error(errnum);
+	default:
+		/* The mapping is gone and writing it back failed. */
+		return E_IO;
+	}
 }
 
 __neoos_public int sys_errno(void)

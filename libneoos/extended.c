@@ -27,12 +27,6 @@ void *__neoos_map(struct neoos_map *m)
 	return (void *)(uintptr_t)m->addr;
 }
 
-/*
- * UNMAP fails with EINVAL, EFAULT, EINTR, ENOMEM or EPERM (sealed) having
- * changed nothing; with any other error the mapping is gone and some of it
- * could not be written back (EIO, ENOSPC, EDQUOT...), which NeoOS calls
- * E_IO.
- */
 int __neoos_unmap(struct neoos_unmap *u)
 {
 	int dev = __neoos_device();
@@ -45,16 +39,7 @@ int __neoos_unmap(struct neoos_unmap *u)
 		return E_OK;
 	if (ret == NEOOS_IOCTL_NODEV)
 		return __neoos_fail();
-	switch (errno) {
-	case EINVAL:
-	case EFAULT:
-	case EINTR:
-	case ENOMEM:
-	case EPERM:
-		return __neoos_fail();
-	default:
-		return __neoos_set_error(E_IO);
-	}
+	return __neoos_set_error(__neoos_unmap_errno_to_error(errno));
 }
 
 __neoos_public void *sys_mmap_ex(void *hint, uint64_t length, int prot,

@@ -10,6 +10,10 @@ int __neoos_set_error(int err);
 int __neoos_errno_to_error(int errnum);
 /* Record errno, folded, and return the E_* code. */
 int __neoos_fail(void);
+/* Fold the errno of a failed open(2) of the device. */
+int __neoos_open_errno_to_error(int errnum);
+/* Fold the errno of a failed NEOOS_IOC_UNMAP. */
+int __neoos_unmap_errno_to_error(int errnum);
 /* The process's /dev/neoos descriptor, opened on first use, or E_*. */
 int __neoos_device(void);
 /*
