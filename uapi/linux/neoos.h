@@ -4,8 +4,9 @@
  *
  * The ABI between the /dev/neoos misc device and libneoos: structures,
  * numbers and what each field holds.  What each ioctl does, the rules
- * they all follow and every error they return are in neoos(4); NeoOS's
- * E_* codes and how libneoos derives them are in neoos(7).
+ * they all follow and every error they return are in ioctl_neoos(2) and
+ * ioctl_neoos_map(2); the device and its mappings in neoos(4); NeoOS's
+ * E_* codes and how libneoos derives them in neoos(7).
  */
 #ifndef _UAPI_LINUX_NEOOS_H
 #define _UAPI_LINUX_NEOOS_H
@@ -48,14 +49,16 @@ struct neoos_version {
 
 /**
  * struct neoos_map - argument of NEOOS_IOC_MAP
- * @fd: in: a regular file with a page cache, opened for reading
- * @prot: in: NEOOS_PROT_* (ignored with NEOOS_MAP_PROT_FROM_FD)
+ * @fd: in: a regular file with a page cache, opened for reading; -1 with
+ *	NEOOS_MAP_ANONYMOUS
+ * @prot: in: NEOOS_PROT_*; 0 with NEOOS_MAP_PROT_FROM_FD
  * @flags: in: NEOOS_MAP_*
  * @pad: zero
  * @offset: in: byte offset in the file; need not be page aligned
  * @length: in: bytes to map; offset + length must not pass the end of the
  *	file at map time
- * @addr: in: address hint (0: none); out: address of byte @offset
+ * @addr: in: page-aligned address hint (0: none); out: address of byte
+ *	@offset
  * @id: out: the mapping's id, unique within the calling process
  */
 struct neoos_map {
@@ -97,7 +100,7 @@ struct neoos_unmap {
  * @query: in: NEOOS_INFO_BY_ID or NEOOS_INFO_BY_ADDR
  * @pid: in: 0 for the calling process, else a process id
  * @id: in with BY_ID; out: the mapping's id
- * @addr: in with BY_ADDR: any address inside the mapping; out: the
+ * @addr: in with BY_ADDR: any address of the pages it occupies; out: the
  *	address of its first byte
  * @length: out: its length in bytes
  * @offset: out: the file offset of its first byte (0 if anonymous)
@@ -105,7 +108,7 @@ struct neoos_unmap {
  * @path_size: in: size of @path's buffer; the path is NUL-terminated and
  *	truncated to fit
  * @path_len: out: length of the whole path, without the NUL
- * @prot: out: NEOOS_PROT_* now in force (mprotect() changes it)
+ * @prot: out: NEOOS_PROT_* in force (mprotect() changes it)
  * @map_flags: out: NEOOS_MAP_SHARED or NEOOS_MAP_PRIVATE, and
  *	NEOOS_MAP_ANONYMOUS
  * @owner_pid: out: the process the mapping belongs to
@@ -163,7 +166,7 @@ struct neoos_list {
  * @live_mappings: mappings that exist (fork shares one between processes)
  * @live_vmas: VMAs of those mappings, across all processes
  * @maps: successful NEOOS_IOC_MAP calls since the module was loaded
- * @unmaps: successful NEOOS_IOC_UNMAP calls since then
+ * @unmaps: NEOOS_IOC_UNMAP calls that removed a mapping since then
  * @pad: zero
  */
 struct neoos_stats {
