@@ -77,7 +77,8 @@ int sys_mmap_info_addr(const void *addr, struct neoos_mapping_info *info);
 
 /*
  * Information about mapping @id of process @pid (0: the caller); another
- * process's mappings need its credentials or CAP_SYS_ADMIN (E_PERM).
+ * process's mappings need CAP_SYS_PTRACE over it, and no more than
+ * /proc/PID/maps allows (E_PERM otherwise; see neoos(4)).
  */
 int sys_mmap_info_pid(pid_t pid, uint64_t id, struct neoos_mapping_info *info);
 
