@@ -24,7 +24,7 @@
  * @file: a target, or the vm_file of a VMA about to be adopted
  *
  * A neoos VMA carries a copy of its file's vm_operations, so code that
- * recognises a VMA by its vm_ops pointer no longer recognises it (see the
+ * recognises a VMA by its vm_ops pointer does not recognise it (see the
  * audit in vma.c).  Where that check guards memory safety, the file is
  * refused:
  *  - memfd_secret: vma_is_secretmem() keeps GUP (/proc/PID/mem,

@@ -8,10 +8,10 @@
  * reported once, through the file's errseq cursor, exactly as fsync(2) on
  * that file would report it.
  *
- * So the contract is simple: UNMAP fails with EINVAL, EFAULT, EINTR, ENOMEM
- * or EPERM (a mapping sealed with mseal(2)) having changed nothing, and
- * with any other error having removed the mapping and failed to write
- * some of it (EIO, ENOSPC, EDQUOT...).  A writeback error with one of
+ * The contract (ioctl_neoos(2)): UNMAP fails with EINVAL, EFAULT, EINTR,
+ * ENOMEM or EPERM (a mapping sealed with mseal(2)) having changed nothing,
+ * and with any other error having removed the mapping and failed to write
+ * some of it (EIO, ENOSPC, EDQUOT...).  So a writeback error with one of
  * those five codes is reported as EIO.
  */
 

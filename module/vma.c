@@ -3,8 +3,8 @@
  * The life of a neoos VMA.  It starts as the core's own mapping of the
  * target (map.c); neoos_vma_adopt() then gives it a copy of its
  * vm_operations with four overrides: open and close count the VMAs of a
- * mapping, may_split refuses every partial munmap, mprotect, mlock or
- * madvise, and mremap refuses moves.  Together with VM_DONTEXPAND (no
+ * mapping, may_split refuses every split (a partial munmap, mprotect or
+ * madvise), and mremap refuses moves.  Together with VM_DONTEXPAND (no
  * growth, no merge) this keeps a neoos VMA exactly the range NEOOS_IOC_MAP
  * returned.  Faults, fault-around and page_mkwrite stay the target's own.
  *
@@ -143,7 +143,8 @@ static bool neoos_vma_adoptable(struct vm_area_struct *vma)
  * Return: 0, -ENODEV if neoos refuses the VMA (neoos_vma_adoptable()), or
  * -EBUSY if another thread registered it with userfaultfd before MAP
  * returned its address: shmem's userfaultfd support recognises a VMA by
- * its vm_ops pointer, and the registration could no longer be undone.
+ * its vm_ops pointer, so a registration on a VMA that carries the copy
+ * could not be undone.
  */
 int neoos_vma_adopt(struct neoos_mapping *map, struct vm_area_struct *vma,
 		    struct file *dev_file)
