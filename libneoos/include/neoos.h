@@ -71,7 +71,10 @@ int sys_mmap_read(uint64_t id, uint64_t offset, void *buf, uint64_t length);
 int sys_mmap_write(uint64_t id, uint64_t offset, const void *buf,
 		   uint64_t length);
 
-/* Information by id, or by any address inside the mapping. */
+/*
+ * Information by id, or by any address of the pages the mapping occupies,
+ * not only of its bytes.
+ */
 int sys_mmap_info(uint64_t id, struct neoos_mapping_info *info);
 int sys_mmap_info_addr(const void *addr, struct neoos_mapping_info *info);
 
