@@ -14,27 +14,32 @@
  * is unmapped.
  *
  * The copy changes the VMA's identity.  Every place in mm/, fs/, ipc/,
- * kernel/ and security/ of 6.1 and 6.12 that recognises a VMA by its
- * vm_ops pointer, and what it means for a neoos VMA:
+ * kernel/ and security/ of 6.1, 6.12 and 7.3 (7.2 has the same
+ * vm_operations_struct) that recognises a VMA by its vm_ops pointer, and
+ * what it means for a neoos VMA:
  *  - vma_is_secretmem() (GUP's check_vma_flags(), follow_page(), mlock):
  *    GUP would reach pages that are not in the direct map.  memfd_secret
  *    files are refused (neoos_file_refused()).
  *  - coda's vm_ops->open/close find coda's state by container_of() on
  *    vma->vm_ops, which would land in the copy: coda is refused.
- *  - vma_is_shmem() and, on 6.12, vma_is_anon_shmem() (memfds and
- *    unlinked tmpfs files): userfaultfd registration and UFFDIO_COPY are
- *    refused with -EINVAL, and on 6.12 shmem's per-size huge page policy,
- *    whole-large-folio faults and anonymous VMA names do not apply.  Less
- *    is done, nothing less safely.  A registration made by another thread
- *    before adoption could not be undone afterwards, so such a VMA is not
- *    adopted (neoos_vma_adopt()).
+ *  - vma_is_shmem() and vma_is_anon_shmem() (memfds and unlinked tmpfs
+ *    files): on 6.1 and 6.12 userfaultfd registration and UFFDIO_COPY
+ *    are refused with -EINVAL (7.x finds shmem's userfaultfd support
+ *    through vm_ops->uffd_ops, which the copy keeps); on 6.12 and 7.x
+ *    shmem's per-size huge page policy and anonymous VMA names, on 6.12
+ *    whole-large-folio faults, do not apply; on 7.x a multi-VMA
+ *    mremap() move that covers the VMA fails (vma_multi_allowed()),
+ *    which ->mremap refuses anyway.  Less is done, nothing less safely.
  *  - shm_vm_ops (shmdt()): SysV segments cannot be passed as an fd;
  *    through /proc they are plain shmem files.
  *  - kernfs compares ops inside its own ->mmap, before the copy exists;
- *    special mappings (vDSO) and sgi-gru's have no regular file.
+ *    special mappings (vDSO, and on 7.x the time namespace's vvar) and
+ *    sgi-gru's have no regular file.
  * hugetlb, DAX and anonymous VMAs are recognised by flags or by the file,
  * which the copy does not change.  No code compares vm_ops members with
- * particular functions.
+ * particular functions.  Of the members 7.x added, ->mapped runs inside
+ * vm_mmap(), before the copy exists, and ->uffd_ops is data the copy
+ * keeps.
  */
 
 #include <linux/file.h>
@@ -63,8 +68,12 @@ static void neoos_mapping_free(struct neoos_mapping *map)
 	kfree(map);
 	/*
 	 * Last: this may be the last reference to neoos.ko.  fput() defers
-	 * the final release (task work, or a delayed work item), so the
-	 * module is not released while this function returns.
+	 * the final release to task work, or, when the mm is torn down by a
+	 * kworker (mmput_async()), to a work item one jiffy later.  Only
+	 * this function's return runs after it, so an rmmod must finish
+	 * within that jiffy, with this CPU preempted right here, to free
+	 * code still running.  No module code can drop its own last
+	 * reference with a smaller window.
 	 */
 	fput(dev_file);
 }
@@ -142,9 +151,10 @@ static bool neoos_vma_adoptable(struct vm_area_struct *vma)
  *
  * Return: 0, -ENODEV if neoos refuses the VMA (neoos_vma_adoptable()), or
  * -EBUSY if another thread registered it with userfaultfd before MAP
- * returned its address: shmem's userfaultfd support recognises a VMA by
- * its vm_ops pointer, so a registration on a VMA that carries the copy
- * could not be undone.
+ * returned its address: such a registration could not be undone after
+ * adoption, because userfaultfd refuses VM_SPECIAL VMAs other than
+ * hugetlb (VM_DONTEXPAND) from 6.12 on, and on 6.1 recognises shmem by
+ * its vm_ops pointer.
  */
 int neoos_vma_adopt(struct neoos_mapping *map, struct vm_area_struct *vma,
 		    struct file *dev_file)
