@@ -1,6 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Helpers shared by the neoos selftests.
+ * Helpers shared by the neoos selftests, compiled once in common.c and
+ * linked into every test program (not into neoos-fuzz, a program of its
+ * own that fuzz_test runs).  common.c does not need libneoos:
+ * compat_test, a static i386 program that talks to the raw ABI only,
+ * links its own build of it.
  */
 #ifndef NEOOS_SELFTEST_COMMON_H
 #define NEOOS_SELFTEST_COMMON_H
@@ -20,6 +24,7 @@
 #include <sys/sysmacros.h>
 #include <linux/fiemap.h>
 #include <linux/fs.h>
+#include <linux/neoos.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -29,6 +34,8 @@
 /*
  * In forked children the harness's ASSERTs cannot be used: CHK prints
  * what failed and makes the child exit non-zero, which the parent asserts.
+ * It reports libneoos's error code too, so only programs that link
+ * libneoos use it.
  */
 #define CHK(cond) do {							\
 	if (!(cond)) {							\
@@ -39,235 +46,66 @@
 	}								\
 } while (0)
 
+/* ---- child processes ---- */
+
+/* What run_child() returns for a child that signal @sig killed. */
+#define KILLED(sig)	(128 + (sig))
+
+/*
+ * Run @fn(@arg) in a forked child, which exits with what @fn returns
+ * (its stdio flushed first).  Returns as a shell reports a command: the
+ * child's exit status, KILLED(sig) if signal sig killed it, or -1 if it
+ * could not be forked or waited for.
+ */
+int run_child(int (*fn)(void *), void *arg);
+
+/* A read and a write of the byte at @p, for run_child(); return 0. */
+int touch_read(void *p);
+int touch_write(void *p);
+
+/* ---- leak check ---- */
+
+/*
+ * What a test must leave as it found: neoos's live mappings and VMAs
+ * (module-wide counters), neoos.ko's reference count and this process's
+ * VMAs.  The whole neoos_stats is kept for tests that compare more.
+ */
+struct leak_snap {
+	struct neoos_stats st;
+	int refcnt;
+	int vmas;
+};
+
+/*
+ * Take a snapshot.  In a program linked with libneoos the counters come
+ * from neoos_stats(), which opens libneoos's own /dev/neoos descriptor
+ * first, so that the descriptor (and the module reference it holds) is
+ * there in every snapshot; otherwise from NEOOS_IOC_STATS on a descriptor
+ * opened and closed again for it.  Counters it cannot read are ~0.
+ */
+void leak_snapshot(struct leak_snap *s);
+
+/*
+ * Take a new snapshot and compare it with @before: the number of
+ * quantities that differ, each printed as a "# " line naming @what (when
+ * @what is NULL nothing is printed: for a caller that waits for them to
+ * settle).
+ */
+int leak_check(const struct leak_snap *before, const char *what);
+
+/* In a test: nothing left behind since @before was taken. */
+#define EXPECT_NO_LEAK(before, what) EXPECT_EQ(0, leak_check(before, what))
+
+/* ---- files ---- */
+
 /* The byte a test file holds at @pos: depends on the position. */
-static inline unsigned char pattern_byte(uint64_t pos)
-{
-	return (unsigned char)(pos * 7 + (pos >> 12) + 1);
-}
+unsigned char pattern_byte(uint64_t pos);
 
 /* Create @path with @size pattern bytes; return 0 or -errno. */
-static inline int make_pattern_file(const char *path, size_t size)
-{
-	unsigned char buf[PAGE];
-	size_t done = 0;
-	int fd;
+int make_pattern_file(const char *path, size_t size);
 
-	fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0644);
-	if (fd < 0)
-		return -errno;
-	while (done < size) {
-		size_t n = size - done < sizeof(buf) ? size - done : sizeof(buf);
-
-		for (size_t i = 0; i < n; i++)
-			buf[i] = pattern_byte(done + i);
-		if (write(fd, buf, n) != (ssize_t)n) {
-			close(fd);
-			return -EIO;
-		}
-		done += n;
-	}
-	close(fd);
-	return 0;
-}
-
-/* Read one byte of @path at @pos with pread(2). */
-static inline int file_byte(const char *path, off_t pos)
-{
-	unsigned char c;
-	int fd = open(path, O_RDONLY);
-	ssize_t n;
-
-	if (fd < 0)
-		return -errno;
-	n = pread(fd, &c, 1, pos);
-	close(fd);
-	return n == 1 ? c : -EIO;
-}
-
-/*
- * Run @fn(@arg) in a child and return the signal that killed it, 0 if it
- * exited with status 0, or -status if it exited otherwise.
- */
-static inline int child_signal(void (*fn)(void *), void *arg)
-{
-	int status;
-	pid_t pid = fork();
-
-	if (pid == 0) {
-		fn(arg);
-		_exit(0);
-	}
-	if (pid < 0 || waitpid(pid, &status, 0) != pid)
-		return -1000;
-	if (WIFSIGNALED(status))
-		return WTERMSIG(status);
-	return -WEXITSTATUS(status);
-}
-
-static inline void touch_read(void *p)
-{
-	(void)*(volatile char *)p;
-}
-
-static inline void touch_write(void *p)
-{
-	*(volatile char *)p = 'w';
-}
-
-/* The number a sysfs, procfs or cgroup file holds, or -1. */
-static inline long read_long(const char *path)
-{
-	FILE *f = fopen(path, "r");
-	long val = -1;
-
-	if (!f)
-		return -1;
-	if (fscanf(f, "%ld", &val) != 1)
-		val = -1;
-	fclose(f);
-	return val;
-}
-
-/* Write @val to such a file; false on failure. */
-static inline bool write_string(const char *path, const char *val)
-{
-	bool ok;
-	int fd = open(path, O_WRONLY);
-
-	if (fd < 0)
-		return false;
-	ok = write(fd, val, strlen(val)) == (ssize_t)strlen(val);
-	close(fd);
-	return ok;
-}
-
-/* neoos.ko's module reference count, or -1. */
-static inline int module_refcnt(void)
-{
-	return (int)read_long("/sys/module/neoos/refcnt");
-}
-
-/*
- * Run @fn(@arg) in a child (its stdio flushed before it exits): its exit
- * status, 1000 + the signal if one killed it, -1 if it could not run.
- */
-static inline int run_in_child(int (*fn)(void *), void *arg)
-{
-	int status;
-	pid_t pid = fork();
-
-	if (pid == 0) {
-		status = fn(arg);
-		fflush(NULL);
-		_exit(status);
-	}
-	if (pid < 0 || waitpid(pid, &status, 0) != pid)
-		return -1;
-	return WIFSIGNALED(status) ? 1000 + WTERMSIG(status) :
-				     WEXITSTATUS(status);
-}
-
-/* Run a shell command; its exit status, or -1 if it did not exit. */
-static inline __attribute__((format(printf, 1, 2)))
-int sh(const char *fmt, ...)
-{
-	char cmd[1024];
-	va_list ap;
-	int status;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	status = system(cmd);
-	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
-/*
- * Run a shell command with its stdout in @out (NUL-terminated, @len bytes
- * at most, may be NULL); return its wait status.
- */
-static inline __attribute__((format(printf, 3, 4)))
-int sh_capture(char *out, size_t len, const char *fmt, ...)
-{
-	char cmd[2048];
-	size_t got;
-	va_list ap;
-	FILE *f;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	f = popen(cmd, "r");
-	if (!f)
-		return -1;
-	if (out) {
-		got = fread(out, 1, len - 1, f);
-		out[got] = 0;
-	}
-	return pclose(f);
-}
-
-/*
- * How many VMAs this process has: lines of /proc/self/maps, read without
- * stdio, so that counting allocates nothing that could add one.
- */
-static inline int vma_count(void)
-{
-	char buf[4096];
-	int fd = open("/proc/self/maps", O_RDONLY), n = 0;
-	ssize_t r;
-
-	if (fd < 0)
-		return -1;
-	while ((r = read(fd, buf, sizeof(buf))) > 0)
-		for (ssize_t i = 0; i < r; i++)
-			n += buf[i] == '\n';
-	close(fd);
-	return n;
-}
-
-#define NR_HUGEPAGES	"/proc/sys/vm/nr_hugepages"
-
-/* Ask for @set huge pages (unless negative); how many there are, or -1. */
-static inline long nr_hugepages(long set)
-{
-	char val[32];
-
-	snprintf(val, sizeof(val), "%ld", set);
-	if (set >= 0 && !write_string(NR_HUGEPAGES, val))
-		return -1;
-	return read_long(NR_HUGEPAGES);
-}
-
-/* How many VMAs of this process overlap [@p, @p + @len). */
-static inline int vmas_in(const void *p, size_t len)
-{
-	unsigned long start, end, lo = (unsigned long)p, hi = lo + len;
-	char line[512];
-	int n = 0;
-	FILE *f = fopen("/proc/self/maps", "r");
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "%lx-%lx", &start, &end) == 2 &&
-		    start < hi && end > lo)
-			n++;
-	fclose(f);
-	return n;
-}
-
-static inline void drop_caches(void)
-{
-	int fd = open("/proc/sys/vm/drop_caches", O_WRONLY);
-
-	sync();
-	if (fd >= 0) {
-		if (write(fd, "3", 1) != 1)
-			perror("drop_caches");
-		close(fd);
-	}
-}
+/* One byte of @path at @pos read with pread(2), or -errno. */
+int file_byte(const char *path, off_t pos);
 
 /*
  * Read @len bytes at @pos of @path as its block device holds them, past
@@ -276,93 +114,60 @@ static inline void drop_caches(void)
  * on the device yet (delayed allocation: never written back), or -errno.
  * @pos and @len must be multiples of 4096 and within one extent.
  */
-static inline int disk_bytes(const char *path, off_t pos, void *buf,
-			     size_t len)
-{
-	struct {
-		struct fiemap map;
-		struct fiemap_extent ext[1];
-	} fm;
-	char dev[128], line[128], name[64] = "";
-	struct stat st;
-	off_t phys;
-	FILE *f;
-	int fd, ret;
+int disk_bytes(const char *path, off_t pos, void *buf, size_t len);
 
-	fd = open(path, O_RDONLY);
-	if (fd < 0 || fstat(fd, &st))
-		return -errno;
-	memset(&fm, 0, sizeof(fm));
-	fm.map.fm_start = pos;
-	fm.map.fm_length = len;
-	fm.map.fm_extent_count = 1;
-	ret = ioctl(fd, FS_IOC_FIEMAP, &fm.map);
-	close(fd);
-	if (ret)
-		return -errno;
-	if (fm.map.fm_mapped_extents != 1 ||
-	    (fm.ext[0].fe_flags & (FIEMAP_EXTENT_DELALLOC |
-				   FIEMAP_EXTENT_UNKNOWN |
-				   FIEMAP_EXTENT_UNWRITTEN)))
-		return -EAGAIN;
-	phys = fm.ext[0].fe_physical + (pos - fm.ext[0].fe_logical);
+/* sync(2), then drop the page cache, dentries and inodes. */
+void drop_caches(void);
 
-	snprintf(dev, sizeof(dev), "/sys/dev/block/%u:%u/uevent",
-		 major(st.st_dev), minor(st.st_dev));
-	f = fopen(dev, "r");
-	if (!f)
-		return -errno;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "DEVNAME=%63s", name) == 1)
-			break;
-	fclose(f);
-	snprintf(dev, sizeof(dev), "/dev/%s", name);
-	fd = open(dev, O_RDONLY | O_DIRECT);
-	if (fd < 0)
-		return -errno;
-	ret = pread(fd, buf, len, phys) == (ssize_t)len ? 0 : -EIO;
-	close(fd);
-	return ret;
-}
+/* ---- sysfs, procfs, cgroups ---- */
+
+/* The number a sysfs, procfs or cgroup file holds, or -1. */
+long read_long(const char *path);
+
+/* Write @val to such a file; false on failure. */
+bool write_string(const char *path, const char *val);
+
+/* neoos.ko's module reference count, or -1. */
+int module_refcnt(void);
+
+/*
+ * How many VMAs this process has: lines of /proc/self/maps, read without
+ * stdio, so that counting allocates nothing that could add one.
+ */
+int vma_count(void);
+
+/* How many VMAs of this process overlap [@p, @p + @len). */
+int vmas_in(const void *p, size_t len);
+
+#define NR_HUGEPAGES	"/proc/sys/vm/nr_hugepages"
+
+/* Ask for @set huge pages (unless negative); how many there are, or -1. */
+long nr_hugepages(long set);
 
 /* Write @val to the cgroup file @dir/@file; false on failure. */
-static inline bool cgroup_write(const char *dir, const char *file,
-				const char *val)
-{
-	char path[256];
-
-	snprintf(path, sizeof(path), "%s/%s", dir, file);
-	return write_string(path, val);
-}
+bool cgroup_write(const char *dir, const char *file, const char *val);
 
 /*
  * Move this process into the memory cgroup /sys/fs/cgroup/@name, made
  * with memory.max @max ("max" for none), mounting cgroup2 and enabling
  * the memory controller if needed.  Needs root; false if it cannot.
  */
-static inline bool join_memcg(const char *name, const char *max)
-{
-	char dir[128], pid[32];
-
-	mkdir("/sys/fs/cgroup", 0755);
-	mount("cgroup2", "/sys/fs/cgroup", "cgroup2", 0, NULL);
-	if (!cgroup_write("/sys/fs/cgroup", "cgroup.subtree_control",
-			  "+memory"))
-		return false;
-	snprintf(dir, sizeof(dir), "/sys/fs/cgroup/%s", name);
-	mkdir(dir, 0755);
-	snprintf(pid, sizeof(pid), "%d", getpid());
-	return cgroup_write(dir, "memory.max", max) &&
-	       cgroup_write(dir, "cgroup.procs", pid);
-}
+bool join_memcg(const char *name, const char *max);
 
 /* memory.current of /sys/fs/cgroup/@name, or -1. */
-static inline long memcg_current(const char *name)
-{
-	char path[128];
+long memcg_current(const char *name);
 
-	snprintf(path, sizeof(path), "/sys/fs/cgroup/%s/memory.current", name);
-	return read_long(path);
-}
+/* ---- shell ---- */
+
+/* Run a shell command; its exit status, or -1 if it did not exit. */
+__attribute__((format(printf, 1, 2)))
+int sh(const char *fmt, ...);
+
+/*
+ * Run a shell command with its stdout in @out (NUL-terminated, @len bytes
+ * at most, may be NULL); return its wait status.
+ */
+__attribute__((format(printf, 3, 4)))
+int sh_capture(char *out, size_t len, const char *fmt, ...);
 
 #endif

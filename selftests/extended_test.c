@@ -46,10 +46,10 @@ TEST_F(ext, prot_none_and_read_only)
 			      self->rw, 0, &id);
 
 	ASSERT_NE(NULL, p);
-	EXPECT_EQ(SIGSEGV, child_signal(touch_read, p));
+	EXPECT_EQ(KILLED(SIGSEGV), run_child(touch_read, p));
 	ASSERT_EQ(E_OK, sys_mprotect(id, NEOOS_PROT_READ));
 	EXPECT_EQ(pattern_byte(0), (unsigned char)p[0]);
-	EXPECT_EQ(SIGSEGV, child_signal(touch_write, p));
+	EXPECT_EQ(KILLED(SIGSEGV), run_child(touch_write, p));
 	ASSERT_EQ(E_OK, sys_mprotect(id, NEOOS_PROT_READ | NEOOS_PROT_WRITE));
 	p[0] = 'w';
 	EXPECT_EQ('w', file_byte(self->path, 0));
@@ -624,7 +624,7 @@ TEST_F(ext, mlock_as_for_special_mappings)
 {
 	if (geteuid())
 		SKIP(return, "mlockall() of 64 KiB needs RLIMIT_MEMLOCK or root");
-	EXPECT_EQ(0, run_in_child(mlock_child, &self->ro));
+	EXPECT_EQ(0, run_child(mlock_child, &self->ro));
 }
 
 static int sealed_child(void *arg)
@@ -652,7 +652,7 @@ static int sealed_child(void *arg)
 /* A mapping sealed with mseal(2) (6.10 and later) cannot be unmapped. */
 TEST_F(ext, sealed_mapping_survives_unmap)
 {
-	int ret = run_in_child(sealed_child, &self->ro);
+	int ret = run_child(sealed_child, &self->ro);
 
 	if (ret == 77)
 		SKIP(return, "no mseal(2) in this kernel (it came in 6.10)");
@@ -661,31 +661,31 @@ TEST_F(ext, sealed_mapping_survives_unmap)
 
 TEST_F(ext, stats_count_live_objects)
 {
-	struct neoos_stats before, during, after;
+	struct neoos_stats during, after;
+	struct leak_snap before;
 	uint64_t id;
 
-	ASSERT_EQ(E_OK, neoos_stats(&before));
+	leak_snapshot(&before);
 	ASSERT_NE(NULL, sys_mmap_ex(NULL, PAGE, NEOOS_PROT_READ,
 				    NEOOS_MAP_SHARED, self->ro, 0, &id));
 	ASSERT_EQ(E_OK, neoos_stats(&during));
-	EXPECT_EQ(before.live_mappings + 1, during.live_mappings);
-	EXPECT_EQ(before.live_vmas + 1, during.live_vmas);
-	EXPECT_EQ(before.maps + 1, during.maps);
+	EXPECT_EQ(before.st.live_mappings + 1, during.live_mappings);
+	EXPECT_EQ(before.st.live_vmas + 1, during.live_vmas);
+	EXPECT_EQ(before.st.maps + 1, during.maps);
 	ASSERT_EQ(E_OK, sys_munmap_id(id));
 	ASSERT_EQ(E_OK, neoos_stats(&after));
-	EXPECT_EQ(before.live_mappings, after.live_mappings);
-	EXPECT_EQ(before.live_vmas, after.live_vmas);
-	EXPECT_EQ(before.unmaps + 1, after.unmaps);
+	EXPECT_NO_LEAK(&before, "a map and its unmap");
+	EXPECT_EQ(before.st.unmaps + 1, after.unmaps);
 }
 
 /* x86-64: "mov $42, %eax; ret". */
 static const unsigned char ret42[] = { 0xb8, 0x2a, 0x00, 0x00, 0x00, 0xc3 };
 
-static void call_it(void *code)
+static int call_it(void *code)
 {
 	int (*fn)(void) = (int (*)(void))code;
 
-	_exit(fn() == 42 ? 0 : 1);
+	return fn() == 42 ? 0 : 1;
 }
 
 TEST(prot_exec_runs_code_and_only_then)
@@ -699,10 +699,10 @@ TEST(prot_exec_runs_code_and_only_then)
 	p = sys_mmap_ex(NULL, sizeof(ret42), NEOOS_PROT_READ | NEOOS_PROT_EXEC,
 			NEOOS_MAP_PRIVATE, fd, 0, &id);
 	ASSERT_NE(NULL, p);
-	EXPECT_EQ(0, child_signal(call_it, p));
+	EXPECT_EQ(0, run_child(call_it, p));
 	/* Without EXEC, calling it faults as Linux would. */
 	ASSERT_EQ(E_OK, sys_mprotect(id, NEOOS_PROT_READ));
-	EXPECT_EQ(SIGSEGV, child_signal(call_it, p));
+	EXPECT_EQ(KILLED(SIGSEGV), run_child(call_it, p));
 	EXPECT_EQ(E_OK, sys_munmap_id(id));
 	close(fd);
 	unlink("extended_code");

@@ -138,7 +138,7 @@ TEST_F(fs, read_only_refuses_stores)
 	p = sys_mmap(fd, PAGE, PAGE);
 	ASSERT_NE(NULL, p);
 	EXPECT_EQ(pattern_byte(PAGE), (unsigned char)p[0]);
-	EXPECT_EQ(SIGSEGV, child_signal(touch_write, p));
+	EXPECT_EQ(KILLED(SIGSEGV), run_child(touch_write, p));
 	EXPECT_EQ(E_OK, sys_munmap(p, PAGE));
 	close(fd);
 }
@@ -152,8 +152,8 @@ TEST_F(fs, truncate_gives_sigbus)
 	p = sys_mmap(fd, 0, FILE_SIZE);
 	ASSERT_NE(NULL, p);
 	ASSERT_EQ(0, ftruncate(fd, 2 * PAGE));
-	EXPECT_EQ(0, child_signal(touch_read, p + PAGE));
-	EXPECT_EQ(SIGBUS, child_signal(touch_read, p + 9 * PAGE));
+	EXPECT_EQ(0, run_child(touch_read, p + PAGE));
+	EXPECT_EQ(KILLED(SIGBUS), run_child(touch_read, p + 9 * PAGE));
 	EXPECT_EQ(E_OK, sys_munmap(p, FILE_SIZE));
 	sys_close(fd);
 }
@@ -266,17 +266,15 @@ TEST_F(huge, maps_huge_pages)
  */
 TEST_F(huge, target_mmap_refusal_leaves_nothing)
 {
-	struct neoos_stats before, after;
+	struct leak_snap before;
 	unsigned char *p;
 
-	ASSERT_EQ(E_OK, neoos_stats(&before));
+	leak_snapshot(&before);
 	for (int i = 0; i < 16; i++) {
 		EXPECT_EQ(NULL, sys_mmap(self->fd, PAGE, HUGE));
 		EXPECT_EQ(E_INVAL, sys_errno());
 	}
-	ASSERT_EQ(E_OK, neoos_stats(&after));
-	EXPECT_EQ(before.live_mappings, after.live_mappings);
-	EXPECT_EQ(before.live_vmas, after.live_vmas);
+	EXPECT_NO_LEAK(&before, "refused hugetlbfs maps");
 
 	p = sys_mmap(self->fd, 0, HUGE);
 	ASSERT_NE(NULL, p);

@@ -29,6 +29,7 @@ FIXTURE_TEARDOWN(fuzz)
 TEST_F_TIMEOUT(fuzz, bounded_run_leaks_nothing, 90)
 {
 	char line[512], last[512] = "";
+	struct leak_snap before;
 	unsigned long calls = 0, maps = 0;
 	long leaked = -1;
 	int status;
@@ -37,6 +38,7 @@ TEST_F_TIMEOUT(fuzz, bounded_run_leaks_nothing, 90)
 	if (access(NEOOS_FUZZ, X_OK))
 		SKIP(return, "%s not built or not carried into the VM: %s",
 		     NEOOS_FUZZ, strerror(errno));
+	leak_snapshot(&before);
 	f = popen(NEOOS_FUZZ " -t 15 -p 4 -s 20240601 2>&1", "r");
 	ASSERT_NE(NULL, f);
 	while (fgets(line, sizeof(line), f)) {
@@ -51,6 +53,7 @@ TEST_F_TIMEOUT(fuzz, bounded_run_leaks_nothing, 90)
 	EXPECT_EQ(0, WEXITSTATUS(status));
 	ASSERT_NE(0, last[0]) TH_LOG("no summary line");
 	EXPECT_EQ(0, leaked);
+	EXPECT_NO_LEAK(&before, "neoos-fuzz");
 	EXPECT_LT(1000, calls);
 	EXPECT_LT(10, maps);
 	ksft_print_msg("neoos-figure: fuzzer: %lu random ioctl calls, %lu maps from 4 processes in 15 s, %ld objects leaked\n",

@@ -177,11 +177,12 @@ TEST_F(dm, shut_down_filesystem_mmap_eio)
 	close(fd);
 }
 
-static void fill_hole(void *p)
+static int fill_hole(void *p)
 {
 	/* Every page of a sparse file on a full filesystem. */
 	for (size_t i = 0; i < (64UL << 20); i += PAGE)
 		((volatile char *)p)[i] = 1;
+	return 0;
 }
 
 TEST_F(dm, store_into_hole_on_full_fs_sigbus)
@@ -199,7 +200,7 @@ TEST_F(dm, store_into_hole_on_full_fs_sigbus)
 	ASSERT_EQ(0, ftruncate(fd, 64 << 20));
 	p = sys_mmap(fd, 0, 64 << 20);
 	ASSERT_NE(NULL, p);
-	EXPECT_EQ(SIGBUS, child_signal(fill_hole, p));
+	EXPECT_EQ(KILLED(SIGBUS), run_child(fill_hole, p));
 	EXPECT_EQ(E_OK, sys_munmap(p, 64 << 20));
 	close(fd);
 }

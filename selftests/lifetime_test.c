@@ -326,7 +326,7 @@ TEST(mapping_memory_charged_to_memcg)
 	ASSERT_EQ(0, make_pattern_file("charge.dat", PAGE));
 	fd = open("charge.dat", O_RDWR);
 	ASSERT_LE(0, fd);
-	ret = run_in_child(charge_child, &fd);
+	ret = run_child(charge_child, &fd);
 	close(fd);
 	unlink("charge.dat");
 	rmdir("/sys/fs/cgroup/neoos-charge");

@@ -81,11 +81,6 @@ TEST_F(file, write_2_sees_mapping)
 	sys_close(fd);
 }
 
-static void store_first(void *p)
-{
-	touch_write(p);
-}
-
 TEST_F(file, rdonly_store_segv)
 {
 	int fd = sys_open(self->path, O_RDONLY);
@@ -95,7 +90,7 @@ TEST_F(file, rdonly_store_segv)
 	p = sys_mmap(fd, 0, PAGE);
 	ASSERT_NE(NULL, p);
 	EXPECT_EQ(pattern_byte(0), (unsigned char)p[0]);
-	EXPECT_EQ(SIGSEGV, child_signal(store_first, p));
+	EXPECT_EQ(KILLED(SIGSEGV), run_child(touch_write, p));
 	/* Nor can it be made writable. */
 	EXPECT_EQ(-1, mprotect(p, PAGE, PROT_READ | PROT_WRITE));
 	EXPECT_EQ(EACCES, errno);
@@ -127,20 +122,21 @@ TEST_F(file, bad_offsets_and_sizes_einval)
 		{ -0x7fffffff - 1, PAGE },
 	};
 
-	struct neoos_stats before, after;
+	struct neoos_stats after;
+	struct leak_snap before;
 	int vmas_before = vmas_in(NULL, ~0UL >> 1);
 
 	ASSERT_LE(0, fd);
-	ASSERT_EQ(E_OK, neoos_stats(&before));
+	leak_snapshot(&before);
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		EXPECT_EQ(NULL, sys_mmap(fd, bad[i].offset, bad[i].size))
 			TH_LOG("offset %d size %d", bad[i].offset, bad[i].size);
 		EXPECT_EQ(E_INVAL, sys_errno());
 	}
 	/* A failed call changes nothing. */
+	EXPECT_NO_LEAK(&before, "refused sys_mmap calls");
 	ASSERT_EQ(E_OK, neoos_stats(&after));
-	EXPECT_EQ(before.live_mappings, after.live_mappings);
-	EXPECT_EQ(before.maps, after.maps);
+	EXPECT_EQ(before.st.maps, after.maps);
 	EXPECT_EQ(vmas_before, vmas_in(NULL, ~0UL >> 1));
 	/* The whole file and its last byte are fine. */
 	char *p = sys_mmap(fd, FILE_SIZE - 1, 1);
@@ -199,9 +195,9 @@ TEST_F(file, truncate_then_access_sigbus)
 	ASSERT_NE(NULL, p);
 	touch_read(p + 5 * PAGE);
 	ASSERT_EQ(0, ftruncate(fd, PAGE));
-	EXPECT_EQ(0, child_signal(touch_read, p));
-	EXPECT_EQ(SIGBUS, child_signal(touch_read, p + 5 * PAGE));
-	EXPECT_EQ(SIGBUS, child_signal(touch_write, p + 2 * PAGE));
+	EXPECT_EQ(0, run_child(touch_read, p));
+	EXPECT_EQ(KILLED(SIGBUS), run_child(touch_read, p + 5 * PAGE));
+	EXPECT_EQ(KILLED(SIGBUS), run_child(touch_write, p + 2 * PAGE));
 	EXPECT_EQ(E_OK, sys_munmap(p, FILE_SIZE));
 	sys_close(fd);
 }
@@ -417,11 +413,6 @@ TEST_F(file, append_only_file_eperm)
  * and so does a store (ext4 refuses it at page_mkwrite with SIGBUS; tmpfs
  * lets it through, for both).
  */
-static void store_byte(void *p)
-{
-	touch_write(p);
-}
-
 TEST_F(file, immutable_file_as_mmap)
 {
 	char *n, *p;
@@ -436,11 +427,11 @@ TEST_F(file, immutable_file_as_mmap)
 	p = sys_mmap(fd, 0, PAGE);
 	EXPECT_EQ(n == MAP_FAILED, p == NULL);
 	if (n != MAP_FAILED && p) {
-		int native = child_signal(store_byte, n);
+		int native = run_child(touch_write, n);
 
-		EXPECT_EQ(native, child_signal(store_byte, p));
+		EXPECT_EQ(native, run_child(touch_write, p));
 		if (!strcmp(variant->dir, "."))	/* the ext4 work disk */
-			EXPECT_EQ(SIGBUS, native);
+			EXPECT_EQ(KILLED(SIGBUS), native);
 	}
 	if (n != MAP_FAILED)
 		munmap(n, PAGE);

@@ -86,8 +86,8 @@ TEST_F(map, twice_einval)
 TEST_F(map, access_after_unmap_segv)
 {
 	EXPECT_EQ(E_OK, sys_munmap(self->p, FILE_SIZE));
-	EXPECT_EQ(SIGSEGV, child_signal(touch_read, self->p));
-	EXPECT_EQ(SIGSEGV, child_signal(touch_read, self->p + FILE_SIZE - 1));
+	EXPECT_EQ(KILLED(SIGSEGV), run_child(touch_read, self->p));
+	EXPECT_EQ(KILLED(SIGSEGV), run_child(touch_read, self->p + FILE_SIZE - 1));
 }
 
 TEST_F(map, partial_munmap_2_refused)
@@ -155,7 +155,7 @@ TEST_F(map, map_fixed_over_it_refused)
 TEST_F(map, whole_range_mprotect_allowed)
 {
 	EXPECT_EQ(0, mprotect(self->p, FILE_SIZE, PROT_READ));
-	EXPECT_EQ(SIGSEGV, child_signal(touch_write, self->p));
+	EXPECT_EQ(KILLED(SIGSEGV), run_child(touch_write, self->p));
 	EXPECT_EQ(0, mprotect(self->p, FILE_SIZE, PROT_READ | PROT_WRITE));
 	EXPECT_TRUE(mapping_intact(self->path, self->p));
 	EXPECT_EQ(E_OK, sys_munmap(self->p, FILE_SIZE));

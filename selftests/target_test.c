@@ -95,39 +95,6 @@ static int vma_at(const void *addr, struct vma *v)
 	return ret;
 }
 
-/* What a failed or undone MAP must leave as it found. */
-struct leaks {
-	struct neoos_stats st;
-	int refcnt;
-	int vmas;
-};
-
-static void leaks_take(struct leaks *l)
-{
-	memset(l, 0, sizeof(*l));
-	/* First: libneoos's own /dev/neoos descriptor is open from here on. */
-	if (neoos_stats(&l->st))
-		l->st.live_mappings = l->st.live_vmas = ~0ULL;
-	l->refcnt = module_refcnt();
-	l->vmas = vma_count();
-}
-
-static void expect_no_leak(struct __test_metadata *_metadata,
-			   const struct leaks *before, const char *when)
-{
-	struct leaks now;
-
-	leaks_take(&now);
-	EXPECT_EQ(before->st.live_mappings, now.st.live_mappings)
-		TH_LOG("%s: neoos live_mappings", when);
-	EXPECT_EQ(before->st.live_vmas, now.st.live_vmas)
-		TH_LOG("%s: neoos live_vmas", when);
-	EXPECT_EQ(before->refcnt, now.refcnt)
-		TH_LOG("%s: neoos.ko reference count", when);
-	EXPECT_EQ(before->vmas, now.vmas)
-		TH_LOG("%s: VMAs in /proc/self/maps", when);
-}
-
 /* NEOOS_IOC_MAP on a descriptor of our own: 0, or -errno. */
 static int dev_map(int dev, struct neoos_map *m)
 {
@@ -155,16 +122,16 @@ static void expect_map_refused(struct __test_metadata *_metadata, int dev,
 		.prot = NEOOS_PROT_READ | NEOOS_PROT_WRITE,
 		.flags = NEOOS_MAP_SHARED,
 	};
-	struct leaks before;
+	struct leak_snap before;
 	int ret;
 
-	leaks_take(&before);
+	leak_snapshot(&before);
 	ret = dev_map(dev, &m);
 	EXPECT_EQ(-err, ret) TH_LOG("NEOOS_IOC_MAP of %s: %s", what,
 				    ret ? strerror(-ret) : "mapped");
 	if (!ret)
 		EXPECT_EQ(0, dev_unmap(dev, m.addr, len));
-	expect_no_leak(_metadata, &before, what);
+	EXPECT_NO_LEAK(&before, what);
 }
 
 /* @dir made and mounted as a tmpfs with @flags; 0 or -errno. */
@@ -292,7 +259,7 @@ FIXTURE_TEARDOWN(ovl)
 TEST_F(ovl, overlay_file_maps_then_eio_after_shutdown)
 {
 	__u32 how = EXT4_GOING_FLAGS_NOLOGFLUSH;
-	struct leaks before;
+	struct leak_snap before;
 	char *p;
 	void *q;
 
@@ -324,7 +291,7 @@ TEST_F(ovl, overlay_file_maps_then_eio_after_shutdown)
 
 	expect_map_refused(_metadata, self->dev, self->fd, FSIZE, EIO,
 			   "a file on overlayfs over a shut-down ext4");
-	leaks_take(&before);
+	leak_snapshot(&before);
 
 	/* What a NeoOS program sees. */
 	p = sys_mmap(self->fd, 0, FSIZE);
@@ -333,7 +300,7 @@ TEST_F(ovl, overlay_file_maps_then_eio_after_shutdown)
 		sys_munmap(p, FSIZE);
 	else
 		EXPECT_EQ(E_IO, sys_errno());
-	expect_no_leak(_metadata, &before, "failed sys_mmap on overlayfs");
+	EXPECT_NO_LEAK(&before, "failed sys_mmap on overlayfs");
 }
 
 /* ---- READ_IMPLIES_EXEC ---- */
@@ -385,7 +352,7 @@ static int rie_run(struct __test_metadata *_metadata, const char *path,
 	if (r == MAP_FAILED)
 		return -1;
 	r->path = path;
-	EXPECT_EQ(0, run_in_child(rie_child, r));
+	EXPECT_EQ(0, run_child(rie_child, r));
 	TH_LOG("READ_IMPLIES_EXEC, PROT_READ of %s: mmap(2) %s, neoos %s",
 	       path, r->native, r->neoos);
 	*out = *r;
@@ -419,31 +386,31 @@ FIXTURE_TEARDOWN(noexec)
 /* do_mmap(): READ_IMPLIES_EXEC adds PROT_EXEC unless the file is noexec. */
 TEST_F(noexec, read_implies_exec_not_on_noexec_mount)
 {
-	struct leaks before;
+	struct leak_snap before;
 	struct rie r;
 
 	SKIPPED();
-	leaks_take(&before);
+	leak_snapshot(&before);
 	ASSERT_EQ(0, rie_run(_metadata, RIE_DIR "/file", &r));
 	EXPECT_EQ(NULL, strchr(r.native, 'x'));
 	EXPECT_STREQ(r.native, r.neoos);
 	EXPECT_EQ(NULL, strchr(r.neoos, 'x'));
-	expect_no_leak(_metadata, &before, "READ_IMPLIES_EXEC");
+	EXPECT_NO_LEAK(&before, "READ_IMPLIES_EXEC");
 }
 
 TEST(read_implies_exec_on_exec_mount)
 {
-	struct leaks before;
+	struct leak_snap before;
 	char path[64];
 	struct rie r;
 
 	snprintf(path, sizeof(path), "target_rie.%d", getpid());
 	ASSERT_EQ(0, make_pattern_file(path, FSIZE));
-	leaks_take(&before);
+	leak_snapshot(&before);
 	ASSERT_EQ(0, rie_run(_metadata, path, &r));
 	EXPECT_NE(NULL, strchr(r.native, 'x'));
 	EXPECT_STREQ(r.native, r.neoos);
-	expect_no_leak(_metadata, &before, "READ_IMPLIES_EXEC");
+	EXPECT_NO_LEAK(&before, "READ_IMPLIES_EXEC");
 	unlink(path);
 }
 
@@ -531,7 +498,7 @@ static int fresh_file(const char *name, char *abs, size_t len)
 TEST(ima_measures_exec_mapping)
 {
 	char a[320], b[320];
-	struct leaks before;
+	struct leak_snap before;
 	int fa, fb;
 	uint64_t id;
 	void *q, *p;
@@ -558,14 +525,14 @@ TEST(ima_measures_exec_mapping)
 
 	fb = fresh_file("target_ima_b", b, sizeof(b));
 	ASSERT_LE(0, fb);
-	leaks_take(&before);
+	leak_snapshot(&before);
 	p = sys_mmap_ex(NULL, FSIZE, NEOOS_PROT_READ | NEOOS_PROT_EXEC,
 			NEOOS_MAP_SHARED, fb, 0, &id);
 	ASSERT_NE(NULL, p) TH_LOG("E %d", sys_errno());
 	EXPECT_EQ(E_OK, sys_munmap_id(id));
 	EXPECT_TRUE(ima_measured(b)) TH_LOG("%s, mapped by neoos for exec, is not in %s",
 					    b, IMA_LOG);
-	expect_no_leak(_metadata, &before, "IMA");
+	EXPECT_NO_LEAK(&before, "IMA");
 	close(fb);
 	unlink(b);
 out_a:
@@ -584,7 +551,7 @@ out_a:
  */
 TEST(memfd_secret_refused)
 {
-	struct leaks before;
+	struct leak_snap before;
 	int fd, dev;
 	uint64_t id;
 	void *q, *p;
@@ -603,7 +570,7 @@ TEST(memfd_secret_refused)
 	dev = open("/dev/neoos", O_RDWR);
 	ASSERT_LE(0, dev);
 	expect_map_refused(_metadata, dev, fd, PAGE, ENODEV, "memfd_secret");
-	leaks_take(&before);
+	leak_snapshot(&before);
 
 	p = sys_mmap_ex(NULL, PAGE, NEOOS_PROT_READ | NEOOS_PROT_WRITE,
 			NEOOS_MAP_SHARED, fd, 0, &id);
@@ -612,7 +579,7 @@ TEST(memfd_secret_refused)
 		sys_munmap_id(id);
 	else
 		EXPECT_EQ(E_INVAL, sys_errno());
-	expect_no_leak(_metadata, &before, "memfd_secret sys_mmap_ex");
+	EXPECT_NO_LEAK(&before, "memfd_secret sys_mmap_ex");
 	close(dev);
 	close(fd);
 }
@@ -626,7 +593,7 @@ TEST(memfd_secret_refused)
 TEST(dev_opened_read_only)
 {
 	char path[64];
-	struct leaks before;
+	struct leak_snap before;
 	struct neoos_map m;
 	int dev, fd, ret;
 	char *q, *p;
@@ -643,7 +610,7 @@ TEST(dev_opened_read_only)
 
 	dev = open("/dev/neoos", O_RDONLY);
 	ASSERT_LE(0, dev);
-	leaks_take(&before);
+	leak_snapshot(&before);
 	m = (struct neoos_map){ .fd = fd, .length = FSIZE,
 				.prot = NEOOS_PROT_READ,
 				.flags = NEOOS_MAP_SHARED };
@@ -659,7 +626,7 @@ TEST(dev_opened_read_only)
 		EXPECT_EQ('R', file_byte(path, 10));
 	}
 	EXPECT_EQ(0, dev_unmap(dev, m.addr, FSIZE));
-	expect_no_leak(_metadata, &before, "O_RDONLY /dev/neoos");
+	EXPECT_NO_LEAK(&before, "O_RDONLY /dev/neoos");
 	close(dev);
 	close(fd);
 	unlink(path);
@@ -669,7 +636,7 @@ TEST(dev_opened_read_only)
 TEST(dev_opened_write_only)
 {
 	char path[64];
-	struct leaks before;
+	struct leak_snap before;
 	struct neoos_map m;
 	int dev, fd, ret;
 
@@ -679,7 +646,7 @@ TEST(dev_opened_write_only)
 	ASSERT_LE(0, fd);
 	dev = open("/dev/neoos", O_WRONLY);
 	ASSERT_LE(0, dev);
-	leaks_take(&before);
+	leak_snapshot(&before);
 	m = (struct neoos_map){ .fd = fd, .length = FSIZE,
 				.prot = NEOOS_PROT_READ | NEOOS_PROT_WRITE,
 				.flags = NEOOS_MAP_SHARED };
@@ -690,7 +657,7 @@ TEST(dev_opened_write_only)
 	((char *)(uintptr_t)m.addr)[PAGE] = 'W';
 	EXPECT_EQ(0, dev_unmap(dev, m.addr, FSIZE));
 	EXPECT_EQ('W', file_byte(path, PAGE));
-	expect_no_leak(_metadata, &before, "O_WRONLY /dev/neoos");
+	EXPECT_NO_LEAK(&before, "O_WRONLY /dev/neoos");
 	close(dev);
 	close(fd);
 	unlink(path);
@@ -733,7 +700,7 @@ FIXTURE_TEARDOWN(devnode)
 TEST_F(devnode, dev_node_on_noexec_mount)
 {
 	char path[64];
-	struct leaks before;
+	struct leak_snap before;
 	struct neoos_map m;
 	int dev, fd, ret;
 	struct vma v;
@@ -751,7 +718,7 @@ TEST_F(devnode, dev_node_on_noexec_mount)
 
 	dev = open(NODE_DIR "/neoos", O_RDWR);
 	ASSERT_LE(0, dev) TH_LOG("open %s/neoos: %s", NODE_DIR, strerror(errno));
-	leaks_take(&before);
+	leak_snapshot(&before);
 	m = (struct neoos_map){ .fd = fd, .length = FSIZE,
 				.prot = NEOOS_PROT_READ | NEOOS_PROT_EXEC,
 				.flags = NEOOS_MAP_SHARED };
@@ -762,7 +729,7 @@ TEST_F(devnode, dev_node_on_noexec_mount)
 	EXPECT_NE(NULL, strchr(v.perms, 'x')) TH_LOG("perms %s", v.perms);
 	EXPECT_EQ(pattern_byte(7), ((unsigned char *)(uintptr_t)m.addr)[7]);
 	EXPECT_EQ(0, dev_unmap(dev, m.addr, FSIZE));
-	expect_no_leak(_metadata, &before, "/dev/neoos node on noexec mount");
+	EXPECT_NO_LEAK(&before, "/dev/neoos node on noexec mount");
 	close(dev);
 	close(fd);
 	unlink(path);
@@ -827,12 +794,12 @@ FIXTURE_TEARDOWN(huge)
  */
 TEST_F(huge, map_4096_bytes_like_mmap)
 {
-	struct leaks before;
+	struct leak_snap before;
 	unsigned char *q, *p;
 	struct vma nv, v;
 
 	SKIPPED();
-	leaks_take(&before);
+	leak_snapshot(&before);
 	q = self->native = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED,
 				self->fd, 0);
 	ASSERT_NE(MAP_FAILED, q) TH_LOG("mmap(2) of 4096 bytes: %s", strerror(errno));
@@ -852,7 +819,7 @@ TEST_F(huge, map_4096_bytes_like_mmap)
 	EXPECT_EQ('H', q[1]);
 	EXPECT_EQ(0, munmap(q, HUGE));
 	self->native = MAP_FAILED;
-	expect_no_leak(_metadata, &before, "hugetlbfs 4096-byte map");
+	EXPECT_NO_LEAK(&before, "hugetlbfs 4096-byte map");
 }
 
 /* Committed_AS in kB, read without allocating (heap growth is charged). */
@@ -883,12 +850,12 @@ static long committed_as_kb(void)
 TEST_F(huge, private_not_charged_to_committed_as)
 {
 	long native = LONG_MAX, neoos = LONG_MAX, before_kb, after_kb;
-	struct leaks before;
+	struct leak_snap before;
 	uint64_t id;
 	void *q, *p;
 
 	SKIPPED();
-	leaks_take(&before);
+	leak_snapshot(&before);
 	for (int i = 0; i < 3; i++) {
 		before_kb = committed_as_kb();
 		q = mmap(NULL, HUGE, PROT_READ | PROT_WRITE, MAP_PRIVATE,
@@ -911,7 +878,7 @@ TEST_F(huge, private_not_charged_to_committed_as)
 	EXPECT_GT(1024, neoos - native)
 		TH_LOG("Committed_AS for a private writable 2 MiB hugetlbfs mapping: mmap(2) +%ld kB, neoos +%ld kB",
 		       native, neoos);
-	expect_no_leak(_metadata, &before, "hugetlbfs private map");
+	EXPECT_NO_LEAK(&before, "hugetlbfs private map");
 }
 
 /* ---- DAX ---- */
@@ -958,7 +925,7 @@ FIXTURE_TEARDOWN(dax)
  */
 TEST_F(dax, dax_file_refused)
 {
-	struct leaks before;
+	struct leak_snap before;
 	int fd, dev;
 	struct statx stx;
 	unsigned char *q;
@@ -983,14 +950,14 @@ TEST_F(dax, dax_file_refused)
 	dev = open("/dev/neoos", O_RDWR);
 	ASSERT_LE(0, dev);
 	expect_map_refused(_metadata, dev, fd, FSIZE, ENODEV, "a DAX file");
-	leaks_take(&before);
+	leak_snapshot(&before);
 	p = sys_mmap(fd, 0, FSIZE);
 	EXPECT_EQ(NULL, p);
 	if (p)
 		sys_munmap(p, FSIZE);
 	else
 		EXPECT_EQ(E_INVAL, sys_errno());
-	expect_no_leak(_metadata, &before, "DAX sys_mmap");
+	EXPECT_NO_LEAK(&before, "DAX sys_mmap");
 	close(dev);
 	close(fd);
 }
@@ -1163,7 +1130,7 @@ static int thin_file(const char *name)
  */
 TEST_F(thin, unmap_reports_enospc_mapping_gone)
 {
-	struct leaks before;
+	struct leak_snap before;
 	struct neoos_map m;
 	int ret;
 
@@ -1184,7 +1151,7 @@ TEST_F(thin, unmap_reports_enospc_mapping_gone)
 	ASSERT_LE(0, self->fd);
 	self->dev = open("/dev/neoos", O_RDWR);
 	ASSERT_LE(0, self->dev);
-	leaks_take(&before);
+	leak_snapshot(&before);
 	m = (struct neoos_map){ .fd = self->fd, .length = THIN_FILE,
 				.prot = NEOOS_PROT_READ | NEOOS_PROT_WRITE,
 				.flags = NEOOS_MAP_SHARED };
@@ -1194,27 +1161,27 @@ TEST_F(thin, unmap_reports_enospc_mapping_gone)
 	EXPECT_EQ(-ENOSPC, ret) TH_LOG("NEOOS_IOC_UNMAP: %s",
 				       ret ? strerror(-ret) : "success");
 	EXPECT_EQ(0, vmas_in((void *)(uintptr_t)m.addr, THIN_FILE));
-	expect_no_leak(_metadata, &before, "UNMAP with ENOSPC");
+	EXPECT_NO_LEAK(&before, "UNMAP with ENOSPC");
 	EXPECT_EQ(-EINVAL, dev_unmap(self->dev, m.addr, THIN_FILE));
 }
 
 /* NeoOS's sys_munmap has one code for a failed flush: E_IO. */
 TEST_F(thin, sys_munmap_reports_e_io)
 {
-	struct leaks before;
+	struct leak_snap before;
 	char *p;
 
 	SKIPPED();
 	self->fd = thin_file("neoos_lib");
 	ASSERT_LE(0, self->fd);
-	leaks_take(&before);
+	leak_snapshot(&before);
 	p = sys_mmap(self->fd, 0, THIN_FILE);
 	ASSERT_NE(NULL, p) TH_LOG("E %d", sys_errno());
 	memset(p, 'l', THIN_FILE);
 	EXPECT_EQ(E_IO, sys_munmap(p, THIN_FILE));
 	EXPECT_EQ(0, vmas_in(p, THIN_FILE));
 	EXPECT_EQ(0, sys_mmap_list(0, NULL, 0));
-	expect_no_leak(_metadata, &before, "sys_munmap with ENOSPC");
+	EXPECT_NO_LEAK(&before, "sys_munmap with ENOSPC");
 	EXPECT_EQ(E_INVAL, sys_munmap(p, THIN_FILE));
 }
 
@@ -1280,7 +1247,7 @@ TEST_F(merge, not_merged_with_native_neighbour)
 {
 	unsigned char *r, *nat, *hint, *p;
 	uint64_t nat_off, neo_off, id;
-	struct leaks before;
+	struct leak_snap before;
 	struct vma v;
 
 	SKIPPED();
@@ -1302,7 +1269,7 @@ TEST_F(merge, not_merged_with_native_neighbour)
 	ASSERT_EQ(0, munmap(hint, PAGE));
 	expect_native_intact(_metadata, nat, nat_off, "before the MAP");
 
-	leaks_take(&before);
+	leak_snapshot(&before);
 	p = sys_mmap_ex(hint, PAGE, NEOOS_PROT_READ | NEOOS_PROT_WRITE,
 			NEOOS_MAP_SHARED, self->fd, neo_off, &id);
 	ASSERT_NE(NULL, p) TH_LOG("E %d", sys_errno());
@@ -1318,7 +1285,7 @@ TEST_F(merge, not_merged_with_native_neighbour)
 	EXPECT_EQ('N', file_byte(self->path, neo_off + 5));
 	if (p == hint)
 		EXPECT_EQ(0, vmas_in(hint, PAGE));
-	expect_no_leak(_metadata, &before, "beside a native mapping");
+	EXPECT_NO_LEAK(&before, "beside a native mapping");
 	munmap(r, 3 * PAGE);
 }
 

@@ -1,0 +1,337 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Helpers shared by the neoos selftests (common.h says what each does).
+ * Nothing here needs libneoos, so that compat_test links it too.
+ */
+#include "common.h"
+
+int run_child(int (*fn)(void *), void *arg)
+{
+	int status;
+	pid_t pid;
+
+	/* What the parent has buffered must not be written twice. */
+	fflush(NULL);
+	pid = fork();
+	if (pid == 0) {
+		status = fn(arg);
+		fflush(NULL);
+		_exit(status);
+	}
+	if (pid < 0 || waitpid(pid, &status, 0) != pid)
+		return -1;
+	return WIFSIGNALED(status) ? KILLED(WTERMSIG(status)) :
+				     WEXITSTATUS(status);
+}
+
+int touch_read(void *p)
+{
+	(void)*(volatile char *)p;
+	return 0;
+}
+
+int touch_write(void *p)
+{
+	*(volatile char *)p = 'w';
+	return 0;
+}
+
+/*
+ * libneoos's, when the program links it (see leak_snapshot()); a weak
+ * reference, so that a program without libneoos links and sees NULL.
+ */
+extern int neoos_stats(struct neoos_stats *st) __attribute__((weak));
+
+/*
+ * Without libneoos a descriptor is opened for the one ioctl and closed
+ * before the reference count is read: kept open, it would take a
+ * descriptor number a test may mean to be closed.
+ */
+static int stats_of_module(struct neoos_stats *st)
+{
+	int dev, ret;
+
+	if (neoos_stats)
+		return neoos_stats(st);
+	dev = open("/dev/neoos", O_RDWR | O_CLOEXEC);
+	if (dev < 0)
+		return -1;
+	ret = ioctl(dev, NEOOS_IOC_STATS, st);
+	close(dev);
+	return ret;
+}
+
+void leak_snapshot(struct leak_snap *s)
+{
+	memset(s, 0, sizeof(*s));
+	/* First: the descriptor it reads them through is open from here on. */
+	if (stats_of_module(&s->st))
+		s->st.live_mappings = s->st.live_vmas = ~0ULL;
+	s->refcnt = module_refcnt();
+	s->vmas = vma_count();
+}
+
+static int differs(const char *what, const char *name, long long before,
+		   long long now)
+{
+	if (before == now)
+		return 0;
+	if (what)
+		fprintf(stderr, "# %s: %s %lld before, %lld now\n", what,
+			name, before, now);
+	return 1;
+}
+
+int leak_check(const struct leak_snap *before, const char *what)
+{
+	struct leak_snap now;
+
+	leak_snapshot(&now);
+	return differs(what, "neoos live_mappings",
+		       before->st.live_mappings, now.st.live_mappings) +
+	       differs(what, "neoos live_vmas",
+		       before->st.live_vmas, now.st.live_vmas) +
+	       differs(what, "neoos.ko reference count",
+		       before->refcnt, now.refcnt) +
+	       differs(what, "VMAs in /proc/self/maps",
+		       before->vmas, now.vmas);
+}
+
+unsigned char pattern_byte(uint64_t pos)
+{
+	return (unsigned char)(pos * 7 + (pos >> 12) + 1);
+}
+
+int make_pattern_file(const char *path, size_t size)
+{
+	unsigned char buf[PAGE];
+	size_t done = 0;
+	int fd;
+
+	fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0644);
+	if (fd < 0)
+		return -errno;
+	while (done < size) {
+		size_t n = size - done < sizeof(buf) ? size - done : sizeof(buf);
+
+		for (size_t i = 0; i < n; i++)
+			buf[i] = pattern_byte(done + i);
+		if (write(fd, buf, n) != (ssize_t)n) {
+			close(fd);
+			return -EIO;
+		}
+		done += n;
+	}
+	close(fd);
+	return 0;
+}
+
+int file_byte(const char *path, off_t pos)
+{
+	unsigned char c;
+	int fd = open(path, O_RDONLY);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = pread(fd, &c, 1, pos);
+	close(fd);
+	return n == 1 ? c : -EIO;
+}
+
+int disk_bytes(const char *path, off_t pos, void *buf, size_t len)
+{
+	struct {
+		struct fiemap map;
+		struct fiemap_extent ext[1];
+	} fm;
+	char dev[128], line[128], name[64] = "";
+	struct stat st;
+	off_t phys;
+	FILE *f;
+	int fd, ret;
+
+	fd = open(path, O_RDONLY);
+	if (fd < 0 || fstat(fd, &st))
+		return -errno;
+	memset(&fm, 0, sizeof(fm));
+	fm.map.fm_start = pos;
+	fm.map.fm_length = len;
+	fm.map.fm_extent_count = 1;
+	ret = ioctl(fd, FS_IOC_FIEMAP, &fm.map);
+	close(fd);
+	if (ret)
+		return -errno;
+	if (fm.map.fm_mapped_extents != 1 ||
+	    (fm.ext[0].fe_flags & (FIEMAP_EXTENT_DELALLOC |
+				   FIEMAP_EXTENT_UNKNOWN |
+				   FIEMAP_EXTENT_UNWRITTEN)))
+		return -EAGAIN;
+	phys = fm.ext[0].fe_physical + (pos - fm.ext[0].fe_logical);
+
+	snprintf(dev, sizeof(dev), "/sys/dev/block/%u:%u/uevent",
+		 major(st.st_dev), minor(st.st_dev));
+	f = fopen(dev, "r");
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "DEVNAME=%63s", name) == 1)
+			break;
+	fclose(f);
+	snprintf(dev, sizeof(dev), "/dev/%s", name);
+	fd = open(dev, O_RDONLY | O_DIRECT);
+	if (fd < 0)
+		return -errno;
+	ret = pread(fd, buf, len, phys) == (ssize_t)len ? 0 : -EIO;
+	close(fd);
+	return ret;
+}
+
+void drop_caches(void)
+{
+	int fd = open("/proc/sys/vm/drop_caches", O_WRONLY);
+
+	sync();
+	if (fd >= 0) {
+		if (write(fd, "3", 1) != 1)
+			perror("drop_caches");
+		close(fd);
+	}
+}
+
+long read_long(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	long val = -1;
+
+	if (!f)
+		return -1;
+	if (fscanf(f, "%ld", &val) != 1)
+		val = -1;
+	fclose(f);
+	return val;
+}
+
+bool write_string(const char *path, const char *val)
+{
+	bool ok;
+	int fd = open(path, O_WRONLY);
+
+	if (fd < 0)
+		return false;
+	ok = write(fd, val, strlen(val)) == (ssize_t)strlen(val);
+	close(fd);
+	return ok;
+}
+
+int module_refcnt(void)
+{
+	return (int)read_long("/sys/module/neoos/refcnt");
+}
+
+int vma_count(void)
+{
+	char buf[4096];
+	int fd = open("/proc/self/maps", O_RDONLY), n = 0;
+	ssize_t r;
+
+	if (fd < 0)
+		return -1;
+	while ((r = read(fd, buf, sizeof(buf))) > 0)
+		for (ssize_t i = 0; i < r; i++)
+			n += buf[i] == '\n';
+	close(fd);
+	return n;
+}
+
+int vmas_in(const void *p, size_t len)
+{
+	unsigned long start, end, lo = (unsigned long)p, hi = lo + len;
+	char line[512];
+	int n = 0;
+	FILE *f = fopen("/proc/self/maps", "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "%lx-%lx", &start, &end) == 2 &&
+		    start < hi && end > lo)
+			n++;
+	fclose(f);
+	return n;
+}
+
+long nr_hugepages(long set)
+{
+	char val[32];
+
+	snprintf(val, sizeof(val), "%ld", set);
+	if (set >= 0 && !write_string(NR_HUGEPAGES, val))
+		return -1;
+	return read_long(NR_HUGEPAGES);
+}
+
+bool cgroup_write(const char *dir, const char *file, const char *val)
+{
+	char path[256];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	return write_string(path, val);
+}
+
+bool join_memcg(const char *name, const char *max)
+{
+	char dir[128], pid[32];
+
+	mkdir("/sys/fs/cgroup", 0755);
+	mount("cgroup2", "/sys/fs/cgroup", "cgroup2", 0, NULL);
+	if (!cgroup_write("/sys/fs/cgroup", "cgroup.subtree_control",
+			  "+memory"))
+		return false;
+	snprintf(dir, sizeof(dir), "/sys/fs/cgroup/%s", name);
+	mkdir(dir, 0755);
+	snprintf(pid, sizeof(pid), "%d", getpid());
+	return cgroup_write(dir, "memory.max", max) &&
+	       cgroup_write(dir, "cgroup.procs", pid);
+}
+
+long memcg_current(const char *name)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), "/sys/fs/cgroup/%s/memory.current", name);
+	return read_long(path);
+}
+
+int sh(const char *fmt, ...)
+{
+	char cmd[1024];
+	va_list ap;
+	int status;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	status = system(cmd);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+int sh_capture(char *out, size_t len, const char *fmt, ...)
+{
+	char cmd[2048];
+	size_t got;
+	va_list ap;
+	FILE *f;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	f = popen(cmd, "r");
+	if (!f)
+		return -1;
+	if (out) {
+		got = fread(out, 1, len - 1, f);
+		out[got] = 0;
+	}
+	return pclose(f);
+}
