@@ -3,6 +3,9 @@
  * Helpers shared by the neoos selftests (common.h says what each does).
  * Nothing here needs libneoos, so that compat_test links it too.
  */
+#include <grp.h>
+#include <sys/prctl.h>
+
 #include "common.h"
 
 int run_child(int (*fn)(void *), void *arg)
@@ -34,6 +37,37 @@ int touch_write(void *p)
 {
 	*(volatile char *)p = 'w';
 	return 0;
+}
+
+int drop_to_user(void)
+{
+	if (setgroups(0, NULL) || setresgid(USER_ID, USER_ID, USER_ID) ||
+	    setresuid(USER_ID, USER_ID, USER_ID))
+		return -1;
+	return prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
+}
+
+struct user_call {
+	int (*fn)(void *);
+	void *arg;
+};
+
+static int call_as_user(void *p)
+{
+	const struct user_call *c = p;
+
+	if (drop_to_user()) {
+		perror("# drop to the unprivileged user");
+		return 100;
+	}
+	return c->fn(c->arg);
+}
+
+int run_child_as_user(int (*fn)(void *), void *arg)
+{
+	struct user_call c = { .fn = fn, .arg = arg };
+
+	return run_child(call_as_user, &c);
 }
 
 /*
@@ -124,6 +158,40 @@ int make_pattern_file(const char *path, size_t size)
 	}
 	close(fd);
 	return 0;
+}
+
+bool file_is_pattern(const char *path, size_t size)
+{
+	unsigned char buf[PAGE];
+	size_t done = 0;
+	struct stat st;
+	bool ok = true;
+	int fd = open(path, O_RDONLY);
+
+	if (fd < 0 || fstat(fd, &st) || (size_t)st.st_size != size) {
+		if (fd >= 0)
+			close(fd);
+		return false;
+	}
+	while (ok && done < size) {
+		ssize_t n = pread(fd, buf, sizeof(buf), done);
+
+		if (n <= 0)
+			ok = false;
+		for (ssize_t i = 0; ok && i < n; i++)
+			ok = buf[i] == pattern_byte(done + i);
+		done += n > 0 ? n : 0;
+	}
+	close(fd);
+	return ok;
+}
+
+bool mem_is_pattern(const unsigned char *p, size_t size)
+{
+	for (size_t i = 0; i < size; i++)
+		if (p[i] != pattern_byte(i))
+			return false;
+	return true;
 }
 
 int file_byte(const char *path, off_t pos)

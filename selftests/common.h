@@ -46,6 +46,12 @@
 	}								\
 } while (0)
 
+/* The id of the libneoos mapping at @p, or 0 (libneoos programs only). */
+#define ID_AT(p) ({							\
+	struct neoos_mapping_info __info;				\
+	sys_mmap_info_addr((p), &__info) ? 0 : __info.id;		\
+})
+
 /* ---- child processes ---- */
 
 /* What run_child() returns for a child that signal @sig killed. */
@@ -62,6 +68,21 @@ int run_child(int (*fn)(void *), void *arg);
 /* A read and a write of the byte at @p, for run_child(); return 0. */
 int touch_read(void *p);
 int touch_write(void *p);
+
+/* The unprivileged user tests become: files stay root's, mode 0644. */
+#define USER_ID		1000
+
+/*
+ * Become uid/gid USER_ID with no supplementary groups, still dumpable
+ * (so that /proc/self/mem stays the process's own); 0 or -1.
+ */
+int drop_to_user(void);
+
+/*
+ * run_child() with the child dropped to USER_ID before @fn runs; it
+ * exits 100 if it cannot drop.
+ */
+int run_child_as_user(int (*fn)(void *), void *arg);
 
 /* ---- leak check ---- */
 
@@ -103,6 +124,12 @@ unsigned char pattern_byte(uint64_t pos);
 
 /* Create @path with @size pattern bytes; return 0 or -errno. */
 int make_pattern_file(const char *path, size_t size);
+
+/* Does @path hold exactly @size pattern bytes? */
+bool file_is_pattern(const char *path, size_t size);
+
+/* Do the @size bytes at @p hold the pattern of a file's first bytes? */
+bool mem_is_pattern(const unsigned char *p, size_t size);
 
 /* One byte of @path at @pos read with pread(2), or -errno. */
 int file_byte(const char *path, off_t pos);
