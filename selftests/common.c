@@ -131,6 +131,108 @@ int leak_check(const struct leak_snap *before, const char *what)
 		       before->vmas, now.vmas);
 }
 
+int dev_map(int dev, struct neoos_map *m)
+{
+	return ioctl(dev, NEOOS_IOC_MAP, m) ? -errno : 0;
+}
+
+int dev_unmap(int dev, uint64_t addr, uint64_t length)
+{
+	struct neoos_unmap u = { .addr = addr, .length = length };
+
+	return ioctl(dev, NEOOS_IOC_UNMAP, &u) ? -errno : 0;
+}
+
+int map_refused(int dev, int fd, uint64_t len, int err, const char *what)
+{
+	struct neoos_map m = {
+		.fd = fd,
+		.length = len,
+		.prot = NEOOS_PROT_READ | NEOOS_PROT_WRITE,
+		.flags = NEOOS_MAP_SHARED,
+	};
+	struct leak_snap before;
+	int ret, failed = 0;
+
+	leak_snapshot(&before);
+	ret = dev_map(dev, &m);
+	if (ret != -err) {
+		fprintf(stderr, "# NEOOS_IOC_MAP of %s: %s, want %s\n", what,
+			ret ? strerror(-ret) : "mapped", strerror(err));
+		failed++;
+	}
+	if (!ret && dev_unmap(dev, m.addr, len)) {
+		fprintf(stderr, "# %s: cannot unmap it again\n", what);
+		failed++;
+	}
+	return failed + leak_check(&before, what);
+}
+
+int vma_at(const void *addr, struct vma *v)
+{
+	unsigned long a = (unsigned long)addr;
+	char line[512];
+	int ret = -1;
+	FILE *f = fopen("/proc/self/maps", "r");
+
+	if (!f)
+		return -1;
+	while (ret && fgets(line, sizeof(line), f)) {
+		memset(v, 0, sizeof(*v));
+		if (sscanf(line, "%lx-%lx %7s %llx %*x:%*x %lu %255[^\n]",
+			   &v->start, &v->end, v->perms, &v->offset,
+			   &v->inode, v->path) >= 5 &&
+		    v->start <= a && a < v->end)
+			ret = 0;
+	}
+	fclose(f);
+	return ret;
+}
+
+int tmpfs_at(const char *dir, unsigned long flags)
+{
+	mkdir(dir, 0755);
+	return mount("neoos-target", dir, "tmpfs", flags, "size=16m,mode=0755") ?
+	       -errno : 0;
+}
+
+int unmount(const char *dir)
+{
+	int err = umount(dir) ? errno : 0;
+
+	if (err)
+		umount2(dir, MNT_DETACH);
+	return err;
+}
+
+int unmount_busy_said(const char *dir)
+{
+	int err = unmount(dir);
+
+	if (err)
+		fprintf(stderr, "# umount %s: %s (a file reference left behind?)\n",
+			dir, strerror(err));
+	return err;
+}
+
+int loop_image(const char *img, int mb, char *loop, size_t len)
+{
+	char cmd[160];
+	FILE *f;
+
+	if (sh("truncate -s %dM %s", mb, img))
+		return -1;
+	snprintf(cmd, sizeof(cmd), "losetup -f --show %s", img);
+	f = popen(cmd, "r");
+	if (!f)
+		return -1;
+	if (!fgets(loop, len, f))
+		loop[0] = 0;
+	pclose(f);
+	loop[strcspn(loop, "\n")] = 0;
+	return loop[0] ? 0 : -1;
+}
+
 unsigned char pattern_byte(uint64_t pos)
 {
 	return (unsigned char)(pos * 7 + (pos >> 12) + 1);

@@ -117,6 +117,70 @@ int leak_check(const struct leak_snap *before, const char *what);
 /* In a test: nothing left behind since @before was taken. */
 #define EXPECT_NO_LEAK(before, what) EXPECT_EQ(0, leak_check(before, what))
 
+/* ---- raw ABI ---- */
+
+/* NEOOS_IOC_MAP of @m on @dev, a descriptor of /dev/neoos: 0 or -errno. */
+int dev_map(int dev, struct neoos_map *m);
+
+/* NEOOS_IOC_UNMAP of [@addr, @addr + @length) on @dev: 0 or -errno. */
+int dev_unmap(int dev, uint64_t addr, uint64_t length);
+
+/*
+ * A shared read-write NEOOS_IOC_MAP of @len bytes of @fd, issued on @dev,
+ * must fail with @err and leave nothing behind (leak_check()); should it
+ * map anyway, the mapping is removed again.  Returns how many of those
+ * failed, each printed as a "# " line naming @what.
+ */
+int map_refused(int dev, int fd, uint64_t len, int err, const char *what);
+
+#define EXPECT_MAP_REFUSED(dev, fd, len, err, what) \
+	EXPECT_EQ(0, map_refused(dev, fd, len, err, what))
+
+/* ---- VMAs ---- */
+
+/* One line of /proc/self/maps. */
+struct vma {
+	unsigned long start, end;
+	char perms[8];
+	unsigned long long offset;
+	unsigned long inode;
+	char path[256];
+};
+
+/* The VMA of this process that contains @addr: 0, or -1 if there is none. */
+int vma_at(const void *addr, struct vma *v);
+
+/* ---- mounts and block devices ---- */
+
+/* @dir made and mounted as a 16 MiB tmpfs with @flags; 0 or -errno. */
+int tmpfs_at(const char *dir, unsigned long flags);
+
+/* Unmount @dir, detaching it if it is busy; the umount(2) error or 0. */
+int unmount(const char *dir);
+
+/*
+ * unmount(), printing a "# " line when @dir was busy: a file reference a
+ * MAP left behind keeps a mount busy.  EXPECT_UNMOUNTED() is for
+ * teardowns, which cannot use "EXPECT() TH_LOG()": after an ASSERT the
+ * 6.1 harness prints such a log whatever the result.
+ */
+int unmount_busy_said(const char *dir);
+#define EXPECT_UNMOUNTED(dir)	EXPECT_EQ(0, unmount_busy_said(dir))
+
+/* A losetup'd image of @mb MiB called @img: the loop device in @loop. */
+int loop_image(const char *img, int mb, char *loop, size_t len);
+
+/*
+ * A fixture's setup SKIPs with SETUP_SKIP(), which remembers it in
+ * self->skipped, and every TEST_F body starts with SKIPPED(): the 6.1
+ * harness runs the body even when the setup skipped.
+ */
+#define SETUP_SKIP(fmt, ...) do {					\
+	self->skipped = true;						\
+	SKIP(return, fmt, ##__VA_ARGS__);				\
+} while (0)
+#define SKIPPED() do { if (self->skipped) return; } while (0)
+
 /* ---- files ---- */
 
 /* The byte a test file holds at @pos: depends on the position. */

@@ -1,0 +1,130 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * A neoos mapping is a mapping of the target made by the core: every
+ * decision mmap(2) makes for a file is made for the target file, never for
+ * /dev/neoos or the descriptor it was opened with.  Wherever it can, each
+ * test maps the same descriptor with mmap(2) too and asserts "the same as
+ * mmap(2)".
+ *
+ * Here, a neoos mapping next to a native mapping of the same file, which
+ * the core would merge with it: it stays its own VMA and leaves the
+ * native one alone.
+ *
+ * Each test checks that it leaves nothing behind (leak_check()): neoos's
+ * live mappings and VMAs, the module's reference count and this
+ * process's VMAs.
+ */
+#include <sys/mman.h>
+
+#include <neoos.h>
+
+#include "common.h"
+#include "kselftest_harness.h"
+
+#define FSIZE		(4 * PAGE)
+
+/* ---- next to a native mapping of the same file ---- */
+
+FIXTURE(merge) {
+	bool skipped;
+	char path[64];
+	int fd;
+};
+
+FIXTURE_VARIANT(merge) {
+	bool native_above;	/* the native page follows the neoos one */
+};
+
+FIXTURE_VARIANT_ADD(merge, native_above) { .native_above = true };
+FIXTURE_VARIANT_ADD(merge, native_below) { .native_above = false };
+
+FIXTURE_SETUP(merge)
+{
+	snprintf(self->path, sizeof(self->path), "target_merge.%d", getpid());
+	ASSERT_EQ(0, make_pattern_file(self->path, 3 * PAGE));
+	self->fd = open(self->path, O_RDWR);
+	ASSERT_LE(0, self->fd);
+}
+
+FIXTURE_TEARDOWN(merge)
+{
+	close(self->fd);
+	unlink(self->path);
+}
+
+static bool page_is_pattern(const unsigned char *p, uint64_t off)
+{
+	for (int i = 0; i < PAGE; i++)
+		if (p[i] != pattern_byte(off + i))
+			return false;
+	return true;
+}
+
+/* The native page is still exactly where mmap(2) put it, and whole. */
+static void expect_native_intact(struct __test_metadata *_metadata,
+				 unsigned char *nat, uint64_t off,
+				 const char *when)
+{
+	struct vma v;
+
+	ASSERT_EQ(0, vma_at(nat, &v)) TH_LOG("%s: native mapping gone", when);
+	EXPECT_EQ((unsigned long)nat, v.start) TH_LOG("%s", when);
+	EXPECT_EQ((unsigned long)nat + PAGE, v.end) TH_LOG("%s", when);
+	EXPECT_EQ(off, v.offset) TH_LOG("%s", when);
+	EXPECT_STREQ("rw-s", v.perms) TH_LOG("%s", when);
+	EXPECT_TRUE(page_is_pattern(nat, off)) TH_LOG("%s", when);
+}
+
+/*
+ * A neoos mapping placed where it continues a native shared mapping of
+ * the same file (same flags, adjacent file offsets) is exactly what the
+ * core merges into one VMA.  It must stay a VMA of its own, of exactly
+ * the length asked for, and the native mapping must stay as it was.
+ */
+TEST_F(merge, not_merged_with_native_neighbour)
+{
+	unsigned char *r, *nat, *hint, *p;
+	uint64_t nat_off, neo_off, id;
+	struct leak_snap before;
+	struct vma v;
+
+	SKIPPED();
+	r = mmap(NULL, 3 * PAGE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, r);
+	if (variant->native_above) {
+		nat = r + PAGE;
+		nat_off = PAGE;
+		hint = r;
+		neo_off = 0;
+	} else {
+		nat = r;
+		nat_off = 0;
+		hint = r + PAGE;
+		neo_off = PAGE;
+	}
+	ASSERT_EQ(nat, mmap(nat, PAGE, PROT_READ | PROT_WRITE,
+			    MAP_SHARED | MAP_FIXED, self->fd, nat_off));
+	ASSERT_EQ(0, munmap(hint, PAGE));
+	expect_native_intact(_metadata, nat, nat_off, "before the MAP");
+
+	leak_snapshot(&before);
+	p = sys_mmap_ex(hint, PAGE, NEOOS_PROT_READ | NEOOS_PROT_WRITE,
+			NEOOS_MAP_SHARED, self->fd, neo_off, &id);
+	ASSERT_NE(NULL, p) TH_LOG("E %d", sys_errno());
+	ASSERT_EQ(0, vma_at(p, &v));
+	EXPECT_EQ((unsigned long)p, v.start);
+	EXPECT_EQ((unsigned long)p + PAGE, v.end)
+		TH_LOG("neoos VMA %lx-%lx, native page at %p", v.start, v.end, nat);
+	EXPECT_TRUE(page_is_pattern(p, neo_off));
+	expect_native_intact(_metadata, nat, nat_off, "after the MAP");
+	p[5] = 'N';
+	EXPECT_EQ(E_OK, sys_munmap(p, PAGE));
+	expect_native_intact(_metadata, nat, nat_off, "after sys_munmap");
+	EXPECT_EQ('N', file_byte(self->path, neo_off + 5));
+	if (p == hint)
+		EXPECT_EQ(0, vmas_in(hint, PAGE));
+	EXPECT_NO_LEAK(&before, "beside a native mapping");
+	munmap(r, 3 * PAGE);
+}
+
+TEST_HARNESS_MAIN
