@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The /dev/neoos device itself: its node, the VERSION ioctl and the ABI
- * rules every ioctl follows.
+ * The /dev/neoos device itself: its node, the VERSION ioctl, the ABI
+ * rules every ioctl follows, the module reference each open holds, and
+ * mmap(2) of the device, which is refused.
  */
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -166,6 +167,27 @@ TEST(open_close_keeps_refcount)
 			close(fds[i]);
 	}
 	EXPECT_EQ(before, module_refcnt());
+}
+
+/* mmap(2) of /dev/neoos itself, outside NEOOS_IOC_MAP: refused. */
+TEST(direct_mmap_of_device)
+{
+	int dev = open("/dev/neoos", O_RDWR);
+	struct neoos_stats after;
+	struct leak_snap before;
+
+	ASSERT_LE(0, dev);
+	leak_snapshot(&before);
+	EXPECT_EQ(MAP_FAILED, mmap(NULL, PAGE, PROT_READ, MAP_SHARED, dev, 0));
+	EXPECT_EQ(ENODEV, errno);
+	EXPECT_EQ(MAP_FAILED, mmap(NULL, PAGE, PROT_READ | PROT_WRITE,
+				   MAP_PRIVATE, dev, 0));
+	EXPECT_EQ(ENODEV, errno);
+	EXPECT_NO_LEAK(&before, "mmap(2) of /dev/neoos");
+	/* Not a counter moved. */
+	ASSERT_EQ(0, ioctl(dev, NEOOS_IOC_STATS, &after));
+	EXPECT_EQ(0, memcmp(&before.st, &after, sizeof(after)));
+	close(dev);
 }
 
 TEST_HARNESS_MAIN
