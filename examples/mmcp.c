@@ -19,7 +19,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <neoos.h>
+#include <libneoos.h>
 
 static int fail(const char *what, const char *path, int err)
 {

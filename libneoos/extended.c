@@ -11,7 +11,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "include/neoos.h"
+#include "include/libneoos.h"
 #include "internal.h"
 
 void *__neoos_map(struct neoos_map *m)

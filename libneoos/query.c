@@ -7,7 +7,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 
-#include "include/neoos.h"
+#include "include/libneoos.h"
 #include "internal.h"
 
 static int neoos_info(struct neoos_info *q, struct neoos_mapping_info *info)

@@ -28,7 +28,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <neoos.h>
+#include <libneoos.h>
 
 #define PAGE		4096UL
 #define NFILES		6

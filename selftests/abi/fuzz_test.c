@@ -5,7 +5,7 @@
  * exits 0 only if the module's live_mappings and live_vmas come back to
  * where they were; the runner fails on any kernel splat it caused.
  */
-#include <neoos.h>
+#include <libneoos.h>
 
 #include "common.h"
 #include "kselftest_harness.h"

@@ -15,7 +15,7 @@
 #include <sys/timerfd.h>
 #include <termios.h>
 
-#include <neoos.h>
+#include <libneoos.h>
 
 #include "common.h"
 #include "kselftest_harness.h"

@@ -13,7 +13,7 @@
 #include <sys/ptrace.h>
 #include <sys/uio.h>
 
-#include <neoos.h>
+#include <libneoos.h>
 
 #include "common.h"
 #include "kselftest_harness.h"

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Mapping ids (libneoos's <neoos.h>): info and list, reads and writes by
+ * Mapping ids (libneoos's <libneoos.h>): info and list, reads and writes by
  * id, ids across fork and between processes (which need privilege over
  * the owner), the module's counters, and ids that are never reused and
  * never taken by a failed map.
@@ -11,7 +11,7 @@
 #include <sys/resource.h>
 
 #include <linux/capability.h>
-#include <neoos.h>
+#include <libneoos.h>
 
 #include "common.h"
 #include "kselftest_harness.h"

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The mapping model beyond NeoOS's two calls (libneoos's <neoos.h>):
+ * The mapping model beyond NeoOS's two calls (libneoos's <libneoos.h>):
  * protection (none, read-only, exec), private copy-on-write and anonymous
  * mappings, hints, 64-bit offsets, msync, mlock and mseal.
  */
@@ -10,7 +10,7 @@
 #include <sys/resource.h>
 
 #include <linux/capability.h>
-#include <neoos.h>
+#include <libneoos.h>
 
 #include "common.h"
 #include "kselftest_harness.h"

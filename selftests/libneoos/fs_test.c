@@ -15,7 +15,7 @@
 #include <sys/mount.h>
 
 #include <linux/neoos.h>
-#include <neoos.h>
+#include <libneoos.h>
 
 #include "common.h"
 #include "kselftest_harness.h"

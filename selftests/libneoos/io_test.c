@@ -8,7 +8,7 @@
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 
-#include <neoos.h>
+#include <libneoos.h>
 
 #include "common.h"
 #include "kselftest_harness.h"

@@ -12,7 +12,7 @@
 #include <sys/socket.h>
 #include <sys/uio.h>
 
-#include <neoos.h>
+#include <libneoos.h>
 
 #include "common.h"
 #include "kselftest_harness.h"

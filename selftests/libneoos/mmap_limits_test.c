@@ -13,7 +13,7 @@
 #include <linux/fs.h>
 #include <sys/ioctl.h>
 
-#include <neoos.h>
+#include <libneoos.h>
 #include <syscalls.h>
 
 #include "common.h"

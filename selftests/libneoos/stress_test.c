@@ -20,7 +20,7 @@
 #include <sys/mount.h>
 #include <time.h>
 
-#include <neoos.h>
+#include <libneoos.h>
 
 #include "common.h"
 #include "kselftest_harness.h"

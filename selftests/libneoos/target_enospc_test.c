@@ -16,7 +16,7 @@
 #include <sys/mman.h>
 #include <sys/mount.h>
 
-#include <neoos.h>
+#include <libneoos.h>
 
 #include "common.h"
 #include "kselftest_harness.h"

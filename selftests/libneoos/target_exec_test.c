@@ -18,7 +18,7 @@
 #include <sys/mount.h>
 #include <sys/personality.h>
 
-#include <neoos.h>
+#include <libneoos.h>
 
 #include "common.h"
 #include "kselftest_harness.h"

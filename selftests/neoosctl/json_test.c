@@ -6,7 +6,7 @@
 #include <limits.h>
 #include <sys/mman.h>
 
-#include <neoos.h>
+#include <libneoos.h>
 
 #include "common.h"
 #include "ctl.h"

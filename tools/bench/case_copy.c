@@ -11,7 +11,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include <neoos.h>
+#include <libneoos.h>
 
 #include "bench.h"
 

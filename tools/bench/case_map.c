@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include <linux/neoos.h>
-#include <neoos.h>
+#include <libneoos.h>
 
 #include "bench.h"
 

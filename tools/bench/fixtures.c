@@ -9,7 +9,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include <neoos.h>
+#include <libneoos.h>
 
 #include "bench.h"
 

@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include <neoos.h>
+#include <libneoos.h>
 
 #include "neoosctl.h"
 

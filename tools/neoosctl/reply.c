@@ -12,7 +12,7 @@
 
 #include <json.h>
 
-#include <neoos.h>
+#include <libneoos.h>
 
 #include "neoosctl.h"
 

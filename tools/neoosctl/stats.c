@@ -2,7 +2,7 @@
 /* neoosctl stats: neoos.ko's counters, one "name value" line each. */
 #include <stdio.h>
 
-#include <neoos.h>
+#include <libneoos.h>
 
 #include "neoosctl.h"
 

@@ -9,7 +9,7 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
-#include <neoos.h>
+#include <libneoos.h>
 
 #include "neoosctl.h"
 

@@ -8,8 +8,8 @@
  * Every call returns E_OK (0) or a count on success and a negative E_*
  * code on failure (sys_mmap_ex(): NULL), also kept for sys_errno().
  */
-#ifndef _NEOOS_NEOOS_H
-#define _NEOOS_NEOOS_H
+#ifndef _LIBNEOOS_H
+#define _LIBNEOOS_H
 
 #include <stdint.h>
 #include <sys/types.h>
@@ -98,4 +98,4 @@ int neoos_stats(struct neoos_stats *stats);
 }
 #endif
 
-#endif /* _NEOOS_NEOOS_H */
+#endif /* _LIBNEOOS_H */
