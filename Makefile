@@ -62,8 +62,10 @@ stage: lib
 selftests: lib ksft stage
 	$(MAKE) -C selftests KSFT_DIR=$(KSFT_DIR) STAGE=$(STAGE)
 
+# Every supported kernel, or those named: make check KERNELS="6.1 7.3".
+KERNELS ?= all
 check:
-	tools/vm/neoos-vm check
+	tools/vm/neoos-vm check --kernel "$(KERNELS)"
 
 lint:
 	tools/vm/neoos-vm setup
