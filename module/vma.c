@@ -31,7 +31,8 @@
  *    mremap() move that covers the VMA fails (vma_multi_allowed()),
  *    which ->mremap refuses anyway.  Less is done, nothing less safely.
  *  - shm_vm_ops (shmdt()): SysV segments cannot be passed as an fd;
- *    through /proc they are plain shmem files.
+ *    through /proc they are plain shmem files.  KVM's guest_memfd,
+ *    mappable on 7.x, compares no vm_ops.
  *  - kernfs compares ops inside its own ->mmap, before the copy exists;
  *    special mappings (vDSO, and on 7.x the time namespace's vvar) and
  *    sgi-gru's have no regular file.
