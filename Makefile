@@ -72,7 +72,7 @@ lint:
 	tools/lint/neoos-lint
 
 run:
-	tools/vm/neoos-vm setup
+	tools/vm/neoos-vm setup --kernel 6.1
 	$(MAKE) -s --no-print-directory user
 	tools/vm/neoos-vm run --put tools/demo/neoos-demo -- ./neoos-demo
 
