@@ -8,8 +8,10 @@
  * exec_update_lock, so that an exec in progress cannot show the new mm
  * with the old credentials; the caller's fsuid and fsgid equal to every
  * uid and gid of the target, or CAP_SYS_PTRACE in the target's user
- * namespace; and a dumpable mm, or CAP_SYS_PTRACE in the mm's user
- * namespace (so setuid programs stay private).
+ * namespace; and a target dumpable by its owner, or CAP_SYS_PTRACE in
+ * the user namespace its program was loaded in (the mm's until 7.2, the
+ * task's exec_state from 7.2: neoos_task_dumpable_by_caller()), so that
+ * setuid programs stay private.
  *
  * Why the capability: the part of ptrace_may_access() a module cannot
  * make is the LSM hook, security_ptrace_access_check() - neither it nor
