@@ -72,7 +72,8 @@ static inline const struct path *neoos_file_user_path(struct file *file)
 /*
  * An unlinked shmem file of @size bytes, charged to commit accounting for
  * its size unless @noreserve: shmem_file_setup() takes vma_flags_t from
- * 7.0, vm_flags_t (VM_NORESERVE) before.
+ * 7.0 (seen in 7.2 and 7.3; 6.12 has vm_flags_t), vm_flags_t
+ * (VM_NORESERVE) before.
  */
 #if LINUX_VERSION_CODE < KERNEL_VERSION(7, 0, 0)
 static inline struct file *neoos_shmem_file_setup(const char *name,
