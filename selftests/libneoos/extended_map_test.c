@@ -15,29 +15,7 @@
 #include "common.h"
 #include "kselftest_harness.h"
 
-#define FILE_SIZE	(8 * PAGE)
-
-FIXTURE(ext) {
-	char path[64];
-	int rw, ro;
-};
-
-FIXTURE_SETUP(ext)
-{
-	snprintf(self->path, sizeof(self->path), "extended_map_test.%d", getpid());
-	ASSERT_EQ(0, make_pattern_file(self->path, FILE_SIZE));
-	self->rw = open(self->path, O_RDWR);
-	self->ro = open(self->path, O_RDONLY);
-	ASSERT_LE(0, self->rw);
-	ASSERT_LE(0, self->ro);
-}
-
-FIXTURE_TEARDOWN(ext)
-{
-	close(self->rw);
-	close(self->ro);
-	unlink(self->path);
-}
+#include "ext_fixture.h"
 
 TEST_F(ext, prot_none_and_read_only)
 {

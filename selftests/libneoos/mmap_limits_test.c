@@ -18,35 +18,8 @@
 
 #include "common.h"
 #include "kselftest_harness.h"
-#define FILE_SIZE	(16 * PAGE)
+#include "mmap_fixture.h"
 
-FIXTURE(file) {
-	char path[256];
-};
-
-FIXTURE_VARIANT(file) {
-	const char *dir;
-};
-
-FIXTURE_VARIANT_ADD(file, ext4) {
-	.dir = ".",
-};
-
-FIXTURE_VARIANT_ADD(file, tmpfs) {
-	.dir = "/dev/shm",
-};
-
-FIXTURE_SETUP(file)
-{
-	snprintf(self->path, sizeof(self->path), "%s/mmap_limits_test.%d",
-		 variant->dir, getpid());
-	ASSERT_EQ(0, make_pattern_file(self->path, FILE_SIZE));
-}
-
-FIXTURE_TEARDOWN(file)
-{
-	unlink(self->path);
-}
 TEST_F(file, ten_thousand_mappings)
 {
 	enum { N = 10000 };

@@ -17,35 +17,7 @@
 #include "common.h"
 #include "kselftest_harness.h"
 
-#define FILE_SIZE	(16 * PAGE)
-
-FIXTURE(file) {
-	char path[256];
-};
-
-FIXTURE_VARIANT(file) {
-	const char *dir;
-};
-
-FIXTURE_VARIANT_ADD(file, ext4) {
-	.dir = ".",
-};
-
-FIXTURE_VARIANT_ADD(file, tmpfs) {
-	.dir = "/dev/shm",
-};
-
-FIXTURE_SETUP(file)
-{
-	snprintf(self->path, sizeof(self->path), "%s/mmap_test.%d",
-		 variant->dir, getpid());
-	ASSERT_EQ(0, make_pattern_file(self->path, FILE_SIZE));
-}
-
-FIXTURE_TEARDOWN(file)
-{
-	unlink(self->path);
-}
+#include "mmap_fixture.h"
 
 TEST_F(file, rdwr_reads_file_and_stores_reach_it)
 {

@@ -11,40 +11,7 @@
 #include "common.h"
 #include "ctl.h"
 #include "kselftest_harness.h"
-
-#define FILE_SIZE	(2 * PAGE)
-
-FIXTURE(ctl) {
-	char path[PATH_MAX + 32];
-	unsigned char pattern[FILE_SIZE];
-	struct ctl c;
-};
-
-FIXTURE_SETUP(ctl)
-{
-	char cwd[PATH_MAX];
-
-	if (access(NEOOSCTL, X_OK))
-		SKIP(return, "%s not built", NEOOSCTL);
-	signal(SIGPIPE, SIG_IGN);
-	/* The kernel reports the path resolved; so must we. */
-	ASSERT_NE(NULL, realpath(".", cwd));
-	snprintf(self->path, sizeof(self->path), "%s/json_test.%d", cwd,
-		 getpid());
-	ASSERT_EQ(0, make_pattern_file(self->path, FILE_SIZE));
-	for (int i = 0; i < FILE_SIZE; i++)
-		self->pattern[i] = pattern_byte(i);
-	ASSERT_EQ(0, ctl_start(&self->c));
-}
-
-FIXTURE_TEARDOWN(ctl)
-{
-	if (self->c.pid > 0) {
-		kill(self->c.pid, SIGKILL);
-		ctl_finish(&self->c);
-	}
-	unlink(self->path);
-}
+#include "ctl_fixture.h"
 
 TEST_F(ctl, shared_session)
 {
