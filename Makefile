@@ -133,18 +133,23 @@ uninstall:
 	$(MAKE) -C libneoos uninstall DESTDIR=$(DESTDIR) PREFIX=$(PREFIX) LIBDIR=$(LIBDIR) INCLUDEDIR=$(INCLUDEDIR) MANDIR=$(MANDIR)
 	$(MAKE) -C tools uninstall DESTDIR=$(DESTDIR) PREFIX=$(PREFIX) BINDIR=$(BINDIR) MANDIR=$(MANDIR)
 
-# DKMS: the source tree goes to /usr/src/neoos-VERSION; dkms.conf reads
-# PACKAGE_VERSION from VERSION.
-DKMS_SRC := $(DESTDIR)/usr/src/neoos-$(VERSION)
-DKMS_FILES := Kbuild VERSION dkms.conf module uapi
+# DKMS: the module's sources go to /usr/src/neoos-VERSION (DKMS_SRC) with
+# dkms.conf written from dkms.conf.in, #MODULE_VERSION# replaced by VERSION
+# (as the Debian package's dh_dkms -V does), so that dkms.conf has no shell
+# for dkms to run.  dkms-src is also what make lint's dkms gate and
+# debian/rules install from.
+DKMS_SRC ?= $(DESTDIR)/usr/src/neoos-$(VERSION)
+DKMS_FILES := Kbuild VERSION module/Kbuild uapi/linux/neoos.h \
+	$(filter-out %.mod.c,$(wildcard module/*.c)) $(wildcard module/*.h)
 # Every installed kernel with headers, not only the running one.
 DKMS_KERNELS ?= $(patsubst /lib/modules/%/build,%,$(wildcard /lib/modules/*/build))
 
-dkms-install:
+dkms-src:
 	rm -rf $(DKMS_SRC)
-	install -d $(DKMS_SRC)
-	cp -a $(DKMS_FILES) $(DKMS_SRC)/
-	rm -f $(DKMS_SRC)/module/*.o $(DKMS_SRC)/module/*.ko $(DKMS_SRC)/module/.*.cmd
+	for f in $(DKMS_FILES); do install -D -m 0644 $$f $(DKMS_SRC)/$$f || exit 1; done
+	sed 's/#MODULE_VERSION#/$(VERSION)/g' dkms.conf.in > $(DKMS_SRC)/dkms.conf
+
+dkms-install: dkms-src
 	dkms add neoos/$(VERSION)
 	for k in $(DKMS_KERNELS); do \
 		dkms build neoos/$(VERSION) -k $$k && \
@@ -163,4 +168,4 @@ clean:
 	$(MAKE) -C examples clean
 	-$(MAKE) -C selftests KSFT_DIR=$(KSFT_DIR) clean
 
-.PHONY: all module user lib tools examples ksft lint stage selftests check run bench install uninstall dkms-install dkms-uninstall clean
+.PHONY: all module user lib tools examples ksft lint stage selftests check run bench install uninstall dkms-src dkms-install dkms-uninstall clean
