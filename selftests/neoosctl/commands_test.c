@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * neoosctl's commands other than json: maps (of another process too),
- * version, stats, --help, and the exit status of bad arguments.
+ * version, --version, stats, --help, and the exit status of bad arguments.
  */
 #include <limits.h>
 #include <sys/mman.h>
@@ -128,6 +128,12 @@ TEST(commands)
 		 NEOOS_ABI_MINOR);
 	EXPECT_NE(NULL, strstr(out, want));
 	EXPECT_EQ(0, strncmp(out, "neoosctl ", 9));
+	/* --version: that first line alone, the device unasked */
+	snprintf(want, sizeof(want), "neoosctl %s (neoos ABI %d.%d)\n",
+		 NEOOS_VERSION, NEOOS_ABI_MAJOR, NEOOS_ABI_MINOR);
+	EXPECT_EQ(0, run("NEOOS_DEVICE=/nonexistent " NEOOSCTL " --version",
+			 out, sizeof(out)));
+	EXPECT_STREQ(want, out);
 
 	EXPECT_EQ(0, run(NEOOSCTL " stats", out, sizeof(out)));
 	EXPECT_NE(NULL, strstr(out, "live_mappings "));

@@ -7,6 +7,7 @@
  *   neoosctl maps [PID]  a process's neoos mappings, like pmap(1)
  *   neoosctl stats       neoos.ko's counters
  *   neoosctl version     this tool's version and neoos.ko's ABI
+ *   neoosctl --version   this tool's version only (no device needed)
  *
  * Exit status: 0, 1 when the command failed, 2 for a bad command line.
  * This file reads the command line and hands it to one command; see
@@ -31,6 +32,7 @@ static void usage(FILE *f)
 	      "  maps [PID]  list the neoos mappings of process PID (default: own)\n"
 	      "  stats       print neoos.ko's counters\n"
 	      "  version     print neoosctl's version and neoos.ko's ABI\n"
+	      "  --version   print neoosctl's version only\n"
 	      "\n"
 	      "See neoosctl(1).\n", f);
 }
@@ -69,6 +71,8 @@ int main(int argc, char **argv)
 		return cmd_stats();
 	if (!strcmp(cmd, "version") && argc == 2)
 		return cmd_version();
+	if (!strcmp(cmd, "--version") && argc == 2)
+		return cmd_tool_version();
 	fprintf(stderr, "neoosctl: bad command line\n");
 	usage(stderr);
 	return 2;

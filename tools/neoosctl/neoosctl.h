@@ -74,5 +74,6 @@ int cmd_json(void);
 int cmd_maps(pid_t pid);
 int cmd_stats(void);
 int cmd_version(void);
+int cmd_tool_version(void);
 
 #endif /* NEOOSCTL_H */

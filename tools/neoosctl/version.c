@@ -18,6 +18,15 @@
 #define NEOOS_VERSION "unknown"
 #endif
 
+/* --version: what a package's user asks first, on a machine that may
+ * have no neoos.ko loaded yet; so nothing is asked of the device. */
+int cmd_tool_version(void)
+{
+	printf("neoosctl %s (neoos ABI %d.%d)\n", NEOOS_VERSION,
+	       NEOOS_ABI_MAJOR, NEOOS_ABI_MINOR);
+	return fflush(stdout) == EOF ? 1 : 0;
+}
+
 /* Asked of the device directly: libneoos refuses a module of another
  * major ABI, and that is exactly the case worth printing. */
 int cmd_version(void)
