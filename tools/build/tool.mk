@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: MIT
 # Included by each tool's Makefile: the flags every neoos tool is built
-# with, against the tree's uapi header and libneoos.
+# with, against the tree's uapi header and libneoos.  CPPFLAGS and LDFLAGS
+# are the caller's (dpkg-buildflags' hardening, for the Debian package).
 
 NEOOS_DIR := $(abspath $(dir $(lastword $(MAKEFILE_LIST)))/../..)
 VERSION := $(shell cat $(NEOOS_DIR)/VERSION)
@@ -16,4 +17,4 @@ DESTDIR ?=
 INSTALL_MAN := $(NEOOS_DIR)/tools/build/install-man
 
 %: %.c $(NEOOS_DIR)/libneoos/libneoos.so
-	$(CC) $(CFLAGS) -o $@ $< $(LDLIBS)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LDLIBS)
