@@ -105,18 +105,25 @@ bench:
 	@if command -v python3 >/dev/null; then python3 -m json.tool bench.json >/dev/null; \
 		else test -s bench.json; fi || { echo "bench: no valid JSON in $(BENCH_LOG)" >&2; exit 1; }
 
-install: lib tools $(if $(KDIR),module)
+install: install-user install-data $(if $(KDIR),module)
+	@if [ -n "$(KDIR)" ] && [ -f module/neoos.ko ]; then \
+		$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_DIR=updates CONFIG_MODULE_SIG_ALL= \
+			$(if $(DESTDIR),INSTALL_MOD_PATH=$(DESTDIR) DEPMOD=true) modules_install; \
+	fi
+
+# libneoos (library, headers, .pc, sections 3 and 7) and neoosctl
+install-user: lib
 	$(MAKE) -C libneoos install DESTDIR=$(DESTDIR) PREFIX=$(PREFIX) LIBDIR=$(LIBDIR) INCLUDEDIR=$(INCLUDEDIR) MANDIR=$(MANDIR)
 	$(MAKE) -C tools install DESTDIR=$(DESTDIR) PREFIX=$(PREFIX) BINDIR=$(BINDIR) MANDIR=$(MANDIR)
+
+# what the module brings besides itself: the udev rule, the modules-load.d
+# file and the device's man pages (sections 2 and 4)
+install-data:
 	install -d $(DESTDIR)$(UDEVRULESDIR) $(DESTDIR)$(MODULESLOADDIR)
 	install -m 0644 module/60-neoos.rules $(DESTDIR)$(UDEVRULESDIR)/60-neoos.rules
 	install -m 0644 module/modules-load.conf $(DESTDIR)$(MODULESLOADDIR)/neoos.conf
 	tools/build/install-man install $(DESTDIR)$(MANDIR) $(VERSION) \
 		module/man/neoos.4 module/man/ioctl_neoos.2 module/man/ioctl_neoos_map.2
-	@if [ -n "$(KDIR)" ] && [ -f module/neoos.ko ]; then \
-		$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_DIR=updates CONFIG_MODULE_SIG_ALL= \
-			$(if $(DESTDIR),INSTALL_MOD_PATH=$(DESTDIR) DEPMOD=true) modules_install; \
-	fi
 
 uninstall:
 	tools/build/install-man uninstall $(DESTDIR)$(MANDIR) $(VERSION) \
@@ -168,4 +175,4 @@ clean:
 	$(MAKE) -C examples clean
 	-$(MAKE) -C selftests KSFT_DIR=$(KSFT_DIR) clean
 
-.PHONY: all module user lib tools examples ksft lint stage selftests check run bench install uninstall dkms-src dkms-install dkms-uninstall clean
+.PHONY: all module user lib tools examples ksft lint stage selftests check run bench install install-user install-data uninstall dkms-src dkms-install dkms-uninstall clean
