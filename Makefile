@@ -62,6 +62,13 @@ stage: lib
 selftests: lib ksft stage
 	$(MAKE) -C selftests KSFT_DIR=$(KSFT_DIR) STAGE=$(STAGE)
 
+# The Debian packages, built in a copy of the tree under .cache/deb with
+# dpkg-buildpackage -us -uc -b, then lintian --pedantic on the .changes
+# (no error, no warning).
+DEB_OUT := $(CURDIR)/.cache/deb
+deb:
+	tools/build/deb $(CURDIR) $(DEB_OUT)
+
 # Every supported kernel, or those named: make check KERNELS="6.1 7.3".
 KERNELS ?= all
 check:
@@ -175,4 +182,4 @@ clean:
 	$(MAKE) -C examples clean
 	-$(MAKE) -C selftests KSFT_DIR=$(KSFT_DIR) clean
 
-.PHONY: all module user lib tools examples ksft lint stage selftests check run bench install install-user install-data uninstall dkms-src dkms-install dkms-uninstall clean
+.PHONY: all module user lib tools examples ksft lint stage selftests deb check run bench install install-user install-data uninstall dkms-src dkms-install dkms-uninstall clean
