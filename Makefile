@@ -69,6 +69,15 @@ DEB_OUT := $(CURDIR)/.cache/deb
 deb:
 	tools/build/deb $(CURDIR) $(DEB_OUT)
 
+# The packages as users install them: apt install ./*.deb in a fresh Debian
+# 12 chroot with 6.1's and 6.12's headers (DKMS builds neoos.ko for both),
+# a NeoOS program built with pkg-config, neoosctl --version, apt purge
+# leaving nothing; neoos-dkms built by trixie's DKMS for 7.3; then the
+# neoos.ko DKMS built for 6.1 under selftests/libneoos/ in a VM
+# (NEOOS_DEB_VM_KERNELS="6.1 6.12" boots both).  tools/vm/deb-test.
+check-deb: deb
+	tools/vm/deb-test $(DEB_OUT) $(CURDIR)/.cache/deb-test
+
 # Every supported kernel, or those named: make check KERNELS="6.1 7.3".
 KERNELS ?= all
 check:
@@ -182,4 +191,4 @@ clean:
 	$(MAKE) -C examples clean
 	-$(MAKE) -C selftests KSFT_DIR=$(KSFT_DIR) clean
 
-.PHONY: all module user lib tools examples ksft lint stage selftests deb check run bench install install-user install-data uninstall dkms-src dkms-install dkms-uninstall clean
+.PHONY: all module user lib tools examples ksft lint stage selftests deb check-deb check run bench install install-user install-data uninstall dkms-src dkms-install dkms-uninstall clean
