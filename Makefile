@@ -72,7 +72,7 @@ deb:
 # The packages as users install them: apt install ./*.deb in a fresh Debian
 # 12 chroot with 6.1's and 6.12's headers (DKMS builds neoos.ko for both),
 # a NeoOS program built with pkg-config, neoosctl --version, apt purge
-# leaving nothing; neoos-dkms built by trixie's DKMS for 7.3; then the
+# leaving nothing; neoos-dkms built by trixie's DKMS for 7.2 and 7.3; then the
 # neoos.ko DKMS built for 6.1 under selftests/libneoos/ in a VM
 # (NEOOS_DEB_VM_KERNELS="6.1 6.12" boots both).  tools/vm/deb-test.
 check-deb: deb
