@@ -87,9 +87,18 @@ static struct file *neoos_map_target(const struct neoos_map *args)
 {
 	struct file *file;
 
-	if (args->flags & NEOOS_MAP_ANONYMOUS)
-		return neoos_shmem_file_setup("neoos-anon", args->length,
+	if (args->flags & NEOOS_MAP_ANONYMOUS) {
+		file = neoos_shmem_file_setup("neoos-anon", args->length,
 					      args->flags & NEOOS_MAP_PRIVATE);
+		/*
+		 * shmem's internal mount has no size or inode limit, so its
+		 * ENOSPC is an inode that could not be allocated: out of
+		 * memory, which MAP reports as ENOMEM.
+		 */
+		if (PTR_ERR_OR_ZERO(file) == -ENOSPC)
+			return ERR_PTR(-ENOMEM);
+		return file;
+	}
 	/* fget() refuses O_PATH descriptors, which cannot be mapped. */
 	file = fget(args->fd);
 	return file ?: ERR_PTR(-EBADF);
