@@ -8,6 +8,26 @@
 
 #include "common.h"
 
+/*
+ * The kselftest harness limits each test with alarm(2): 30 s unless the
+ * test sets its own.  Under a debug kernel (KASAN, lockdep, kmemleak) in
+ * TCG the same test runs several times slower, so the runner sets
+ * NEOOS_TIMEOUT_SCALE in the guest and every alarm a test program sets
+ * lasts that many times longer.  This alarm() replaces libc's in each
+ * program common.o is linked into.
+ */
+unsigned int alarm(unsigned int seconds)
+{
+	static unsigned int scale;
+
+	if (!scale) {
+		const char *s = getenv("NEOOS_TIMEOUT_SCALE");
+
+		scale = s && atoi(s) > 0 ? atoi(s) : 1;
+	}
+	return syscall(SYS_alarm, seconds * scale);
+}
+
 int run_child(int (*fn)(void *), void *arg)
 {
 	int status;
