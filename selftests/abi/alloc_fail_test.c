@@ -1,0 +1,626 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Allocation failures on every request's path.  With the kernel's fault
+ * injection (CONFIG_FAILSLAB, CONFIG_FAIL_PAGE_ALLOC), each request runs
+ * again and again with the n-th allocation of the calling task failed, n
+ * = 1, 2, 3, ... (/proc/thread-self/fail-nth), until it runs to the end
+ * without an n-th.  The failure may hit neoos's own allocations, the
+ * core's inside vm_mmap() and vm_munmap(), the file system's or the
+ * page cache's.  Every run that fails must return the request's
+ * documented error (ENOMEM, which sys_mmap reports as E_NOMEM) and
+ * change nothing a user can see: no mapping, no VMA, no module reference
+ * left behind (leak_check()), the mapping of an UNMAP still in place
+ * with its data, the file's bytes unchanged.  Reports of the kernel's
+ * checkers (a debug kernel's KASAN, lockdep, kmemleak) fail the run in
+ * the runner.
+ *
+ * The counting is the kernel's: every should_fail() call of the task
+ * counts, in neoos and in the core, so that n covers each allocation on
+ * the path once.  The test touches its buffers before it arms the count,
+ * so that none of its own page faults takes an n.  Production kernels
+ * have no fault injection: the test then skips and says so.
+ */
+#include <sys/mman.h>
+
+#include <error.h>
+#include <libneoos.h>
+#include <syscalls.h>
+
+#include "common.h"
+#include "kselftest_harness.h"
+
+#define FAIL_NTH	"/proc/thread-self/fail-nth"
+#define DEBUGFS_FI	"/sys/kernel/debug"
+/* More fault sites than any request has: a loop that reaches it is a bug. */
+#define MAX_NTH		2000
+#define FILE_LEN	(16 * PAGE)
+
+/*
+ * What the fault attributes must say for fail-nth to reach every
+ * allocation of a request: not only those that cannot sleep, of any
+ * order, and without a report for each failure (the console is slow).
+ */
+static const struct knob {
+	const char *path;
+	const char *value;
+} knobs[] = {
+	{ DEBUGFS_FI "/failslab/ignore-gfp-wait", "N" },
+	{ DEBUGFS_FI "/failslab/verbose", "0" },
+	{ DEBUGFS_FI "/fail_page_alloc/ignore-gfp-wait", "N" },
+	{ DEBUGFS_FI "/fail_page_alloc/ignore-gfp-highmem", "N" },
+	{ DEBUGFS_FI "/fail_page_alloc/min-order", "0" },
+	{ DEBUGFS_FI "/fail_page_alloc/verbose", "0" },
+};
+#define NKNOBS	(sizeof(knobs) / sizeof(knobs[0]))
+
+/* What a request's run saw. */
+struct tally {
+	int runs;	/* runs with a failure injected */
+	int failed;	/* ... that the request reported */
+};
+
+FIXTURE(inject) {
+	bool skipped;
+	int nth;		/* FAIL_NTH */
+	int dev;		/* /dev/neoos */
+	int fd;			/* the target file, FILE_LEN pattern bytes */
+	char saved[NKNOBS][32];
+	unsigned char buf[FILE_LEN];
+};
+
+static int knob_read(const char *path, char *val, size_t len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = read(fd, val, len - 1);
+	close(fd);
+	if (n < 0)
+		return -errno;
+	val[n] = '\0';
+	val[strcspn(val, "\n")] = '\0';
+	return 0;
+}
+
+static int knob_write(const char *path, const char *val)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = write(fd, val, strlen(val));
+	close(fd);
+	return n == (ssize_t)strlen(val) ? 0 : -EIO;
+}
+
+FIXTURE_SETUP(inject)
+{
+	size_t i;
+
+	self->nth = open(FAIL_NTH, O_RDWR | O_CLOEXEC);
+	if (self->nth < 0)
+		SETUP_SKIP("no %s: this kernel has no CONFIG_FAULT_INJECTION (a production kernel; make check-debug runs this test)",
+			   FAIL_NTH);
+	for (i = 0; i < NKNOBS; i++) {
+		if (knob_read(knobs[i].path, self->saved[i], sizeof(self->saved[i])))
+			SETUP_SKIP("no %s: this kernel has no CONFIG_FAILSLAB, CONFIG_FAIL_PAGE_ALLOC or CONFIG_FAULT_INJECTION_DEBUG_FS, or debugfs is not mounted",
+				   knobs[i].path);
+	}
+	if (geteuid())
+		SETUP_SKIP("setting up fault injection in debugfs needs root");
+	for (i = 0; i < NKNOBS; i++) {
+		const struct knob *k = &knobs[i];
+
+		ASSERT_EQ(0, knob_write(k->path, k->value)) TH_LOG("cannot write %s", k->path);
+	}
+	self->dev = open("/dev/neoos", O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, self->dev);
+	ASSERT_EQ(0, make_pattern_file("target", FILE_LEN));
+	self->fd = open("target", O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, self->fd);
+}
+
+FIXTURE_TEARDOWN(inject)
+{
+	size_t i;
+
+	if (self->skipped)
+		return;
+	for (i = 0; i < NKNOBS; i++)
+		knob_write(knobs[i].path, self->saved[i]);
+	close(self->fd);
+	close(self->dev);
+	close(self->nth);
+}
+
+/*
+ * Run @req(@self, @arg) with the task's @n-th fault site failing.  Its
+ * return (0 or -errno) goes to *@ret; true if the n-th site was reached,
+ * false if the request has fewer.  The count is disarmed again before
+ * anything else runs.
+ */
+static bool run_failing_nth(int nth, int n, int (*req)(void *), void *arg, int *ret)
+{
+	char num[16];
+	int len = snprintf(num, sizeof(num), "%d", n);
+	ssize_t got;
+
+	if (pwrite(nth, num, len, 0) != len)
+		return false;
+	*ret = req(arg);
+	got = pread(nth, num, sizeof(num) - 1, 0);
+	if (pwrite(nth, "0", 1, 0) != 1 || got <= 0)
+		return false;
+	num[got] = '\0';
+	return atoi(num) == 0;
+}
+
+/* ---- the requests, each with what it works on ---- */
+
+struct req {
+	int dev;
+	struct neoos_map map;		/* MAP's argument, or the mapping */
+	struct neoos_unmap unmap;
+	struct neoos_info info;
+	struct neoos_list list;
+	struct neoos_rw rw;
+	struct neoos_stats stats;
+	char path[256];
+	uint64_t ids[8];
+	unsigned char *buf;
+};
+
+static int req_map(void *a)
+{
+	struct req *r = a;
+
+	return ioctl(r->dev, NEOOS_IOC_MAP, &r->map) ? -errno : 0;
+}
+
+static int req_unmap(void *a)
+{
+	struct req *r = a;
+
+	return ioctl(r->dev, NEOOS_IOC_UNMAP, &r->unmap) ? -errno : 0;
+}
+
+static int req_info(void *a)
+{
+	struct req *r = a;
+
+	return ioctl(r->dev, NEOOS_IOC_INFO, &r->info) ? -errno : 0;
+}
+
+static int req_list(void *a)
+{
+	struct req *r = a;
+
+	return ioctl(r->dev, NEOOS_IOC_LIST, &r->list) ? -errno : 0;
+}
+
+static int req_read(void *a)
+{
+	struct req *r = a;
+
+	return ioctl(r->dev, NEOOS_IOC_READ, &r->rw) ? -errno : 0;
+}
+
+static int req_write(void *a)
+{
+	struct req *r = a;
+
+	return ioctl(r->dev, NEOOS_IOC_WRITE, &r->rw) ? -errno : 0;
+}
+
+static int req_stats(void *a)
+{
+	struct req *r = a;
+
+	return ioctl(r->dev, NEOOS_IOC_STATS, &r->stats) ? -errno : 0;
+}
+
+/* A MAP made without injection, as the other requests' object. */
+static int map_plain(struct req *r, int fd, uint32_t flags)
+{
+	memset(&r->map, 0, sizeof(r->map));
+	r->map.fd = fd;
+	r->map.prot = NEOOS_PROT_READ | NEOOS_PROT_WRITE;
+	r->map.flags = flags;
+	r->map.length = FILE_LEN;
+	return req_map(r);
+}
+
+/* Touch every page of @p, so that no page fault of ours takes an n. */
+static void prefault(volatile unsigned char *p, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i += PAGE)
+		(void)p[i];
+}
+
+static void print_tally(const char *what, const struct tally *t, int n)
+{
+	ksft_print_msg("%s: %d fault sites, %d failures reported, %d absorbed\n",
+		       what, n - 1, t->failed, t->runs - t->failed);
+	/* the harness ends a test that passed with _exit() */
+	fflush(stdout);
+}
+
+/*
+ * MAP with @flags (@fd -1 for an anonymous one, @hint an address to try
+ * first): each failing run returns ENOMEM and leaves nothing; the run
+ * that completes maps the file's bytes.
+ */
+static void map_case(struct __test_metadata *_metadata, FIXTURE_DATA(inject) *self,
+		     int fd, uint32_t flags, bool hint, const char *what)
+{
+	struct tally t = { 0 };
+	struct leak_snap before;
+	struct req r = { .dev = self->dev };
+	void *free_range = NULL;
+	bool reached;
+	int n, ret;
+
+	if (hint) {
+		/* an address that is free: reserved, then given back */
+		free_range = mmap(NULL, FILE_LEN, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		ASSERT_NE(MAP_FAILED, free_range);
+		ASSERT_EQ(0, munmap(free_range, FILE_LEN));
+	}
+	for (n = 1; n < MAX_NTH; n++) {
+		memset(&r.map, 0, sizeof(r.map));
+		r.map.fd = fd;
+		r.map.prot = NEOOS_PROT_READ | NEOOS_PROT_WRITE;
+		r.map.flags = flags;
+		r.map.length = FILE_LEN;
+		r.map.addr = (uintptr_t)free_range;
+		leak_snapshot(&before);
+		reached = run_failing_nth(self->nth, n, req_map, &r, &ret);
+		if (reached)
+			t.runs++;
+		if (ret) {
+			t.failed++;
+			EXPECT_EQ(-ENOMEM, ret) TH_LOG("%s, allocation %d failed: %s", what, n, strerror(-ret));
+			EXPECT_NO_LEAK(&before, what);
+			if (ret != -ENOMEM || !reached)
+				break;
+			continue;
+		}
+		/* mapped: it must be the file's bytes, and go away cleanly */
+		if (fd >= 0)
+			EXPECT_TRUE(mem_is_pattern((void *)(uintptr_t)r.map.addr, FILE_LEN))
+				TH_LOG("%s, allocation %d failed: wrong bytes", what, n);
+		EXPECT_EQ(0, dev_unmap(self->dev, r.map.addr, FILE_LEN));
+		EXPECT_NO_LEAK(&before, what);
+		if (!reached)
+			break;
+	}
+	EXPECT_GT(MAX_NTH, n) TH_LOG("%s never ran without a failure", what);
+	/* a MAP allocates at least its VMA: injection that never hit is broken */
+	EXPECT_LT(0, t.failed) TH_LOG("%s: no allocation failure was reported", what);
+	print_tally(what, &t, n);
+}
+
+TEST_F(inject, map_file_shared)
+{
+	SKIPPED();
+	map_case(_metadata, self, self->fd, NEOOS_MAP_SHARED, false, "MAP shared");
+}
+
+TEST_F(inject, map_file_private)
+{
+	SKIPPED();
+	map_case(_metadata, self, self->fd, NEOOS_MAP_PRIVATE, false, "MAP private");
+}
+
+TEST_F(inject, map_anonymous)
+{
+	SKIPPED();
+	map_case(_metadata, self, -1, NEOOS_MAP_SHARED | NEOOS_MAP_ANONYMOUS, false,
+		 "MAP anonymous");
+}
+
+TEST_F(inject, map_with_hint)
+{
+	SKIPPED();
+	map_case(_metadata, self, self->fd, NEOOS_MAP_SHARED, true, "MAP with a hint");
+}
+
+/*
+ * UNMAP of a mapping, clean or with a store in every page: a failing run
+ * returns ENOMEM and leaves the mapping with its bytes in place, or
+ * (dirty only) EIO when writing back failed, which removed it as
+ * documented; the run that completes has written every store to the
+ * file.
+ */
+static void unmap_case(struct __test_metadata *_metadata, FIXTURE_DATA(inject) *self,
+		       bool dirty, const char *what)
+{
+	struct tally t = { 0 };
+	struct leak_snap before;
+	struct req r = { .dev = self->dev };
+	unsigned char *p;
+	struct vma v;
+	bool reached;
+	size_t i;
+	int n, ret;
+
+	leak_snapshot(&before);
+	ASSERT_EQ(0, map_plain(&r, self->fd, NEOOS_MAP_SHARED));
+	p = (unsigned char *)(uintptr_t)r.map.addr;
+	for (n = 1; n < MAX_NTH; n++) {
+		if (dirty) {
+			for (i = 0; i < FILE_LEN; i += PAGE)
+				p[i] = (unsigned char)(n + i / PAGE);
+		}
+		prefault(p, FILE_LEN);
+		memset(&r.unmap, 0, sizeof(r.unmap));
+		r.unmap.addr = r.map.addr;
+		r.unmap.length = FILE_LEN;
+		reached = run_failing_nth(self->nth, n, req_unmap, &r, &ret);
+		if (reached)
+			t.runs++;
+		if (ret == -ENOMEM) {
+			t.failed++;
+			/* untouched: all of it still mapped, with the stores */
+			EXPECT_TRUE(!vma_at(p, &v) && v.end >= r.map.addr + FILE_LEN)
+				TH_LOG("%s, allocation %d failed: the mapping is not whole", what, n);
+			if (dirty)
+				EXPECT_EQ((unsigned char)n, p[0]);
+			if (!reached)
+				break;
+			continue;
+		}
+		if (ret == -EIO && dirty) {
+			/* the documented loss, reported: the mapping is gone */
+			t.failed++;
+			EXPECT_NE(0, vma_at(p, &v));
+			ksft_print_msg("%s: allocation %d failed in writeback: EIO, mapping removed\n",
+				       what, n);
+			break;
+		}
+		EXPECT_EQ(0, ret) TH_LOG("%s, allocation %d failed: %s", what, n, strerror(-ret));
+		if (ret)
+			break;
+		EXPECT_NE(0, vma_at(p, &v));
+		if (dirty) {
+			for (i = 0; i < FILE_LEN; i += PAGE)
+				EXPECT_EQ((unsigned char)(n + i / PAGE), file_byte("target", i))
+					TH_LOG("%s: the store at %zu did not reach the file", what, i);
+		}
+		break;
+	}
+	EXPECT_GT(MAX_NTH, n) TH_LOG("%s never ran without a failure", what);
+	if (vma_at(p, &v) == 0)
+		dev_unmap(self->dev, r.map.addr, FILE_LEN);
+	EXPECT_NO_LEAK(&before, what);
+	print_tally(what, &t, n);
+	/* the next test's file is the pattern again */
+	if (dirty)
+		ASSERT_EQ(0, make_pattern_file("target", FILE_LEN));
+}
+
+TEST_F(inject, unmap_clean)
+{
+	SKIPPED();
+	unmap_case(_metadata, self, false, "UNMAP clean");
+}
+
+TEST_F(inject, unmap_dirty)
+{
+	SKIPPED();
+	unmap_case(_metadata, self, true, "UNMAP dirty");
+}
+
+/*
+ * A request about a mapping that reads or copies: each failing run
+ * returns ENOMEM; none changes the mapping; the run that completes gives
+ * the right answer (@check).
+ */
+static void query_case(struct __test_metadata *_metadata, FIXTURE_DATA(inject) *self,
+		       struct req *r, int (*req)(void *), void (*arm)(struct req *),
+		       bool (*check)(struct req *), const char *what)
+{
+	struct tally t = { 0 };
+	struct leak_snap before;
+	bool reached;
+	int n, ret;
+
+	leak_snapshot(&before);
+	for (n = 1; n < MAX_NTH; n++) {
+		arm(r);
+		reached = run_failing_nth(self->nth, n, req, r, &ret);
+		if (reached)
+			t.runs++;
+		if (ret) {
+			t.failed++;
+			EXPECT_EQ(-ENOMEM, ret) TH_LOG("%s, allocation %d failed: %s", what, n, strerror(-ret));
+			EXPECT_NO_LEAK(&before, what);
+			if (ret != -ENOMEM || !reached)
+				break;
+			continue;
+		}
+		EXPECT_TRUE(check(r)) TH_LOG("%s, allocation %d failed: wrong answer", what, n);
+		EXPECT_NO_LEAK(&before, what);
+		if (!reached)
+			break;
+	}
+	EXPECT_GT(MAX_NTH, n) TH_LOG("%s never ran without a failure", what);
+	print_tally(what, &t, n);
+}
+
+static void arm_info(struct req *r)
+{
+	memset(&r->info, 0, sizeof(r->info));
+	r->info.query = NEOOS_INFO_BY_ADDR;
+	r->info.addr = r->map.addr + PAGE;
+	r->info.path = (uintptr_t)r->path;
+	r->info.path_size = sizeof(r->path);
+	memset(r->path, 0, sizeof(r->path));
+}
+
+static bool info_right(struct req *r)
+{
+	return r->info.id == r->map.id && r->info.addr == r->map.addr &&
+	       r->info.length == FILE_LEN && strstr(r->path, "/target");
+}
+
+static void arm_list(struct req *r)
+{
+	memset(&r->list, 0, sizeof(r->list));
+	memset(r->ids, 0, sizeof(r->ids));
+	r->list.count = 8;
+	r->list.ids = (uintptr_t)r->ids;
+}
+
+static bool list_right(struct req *r)
+{
+	return r->list.count == 1 && r->ids[0] == r->map.id;
+}
+
+static void arm_rw(struct req *r)
+{
+	memset(&r->rw, 0, sizeof(r->rw));
+	r->rw.id = r->map.id;
+	r->rw.offset = PAGE / 2;
+	r->rw.length = 2 * PAGE;
+	r->rw.buf = (uintptr_t)r->buf;
+	prefault(r->buf, 2 * PAGE);
+}
+
+static bool read_right(struct req *r)
+{
+	size_t i;
+
+	for (i = 0; i < 2 * PAGE; i++)
+		if (r->buf[i] != pattern_byte(PAGE / 2 + i))
+			return false;
+	return true;
+}
+
+static bool write_right(struct req *r)
+{
+	unsigned char *p = (unsigned char *)(uintptr_t)r->map.addr;
+
+	return !memcmp(p + PAGE / 2, r->buf, 2 * PAGE);
+}
+
+static void arm_stats(struct req *r)
+{
+	memset(&r->stats, 0, sizeof(r->stats));
+}
+
+static bool stats_right(struct req *r)
+{
+	return r->stats.live_mappings >= 1 && r->stats.maps >= 1;
+}
+
+/* @what on a shared mapping of the target, made and removed around it. */
+static void on_mapping(struct __test_metadata *_metadata, FIXTURE_DATA(inject) *self,
+		       int (*req)(void *), void (*arm)(struct req *),
+		       bool (*check)(struct req *), const char *what)
+{
+	struct req r = { .dev = self->dev, .buf = self->buf };
+	struct leak_snap before;
+
+	leak_snapshot(&before);
+	ASSERT_EQ(0, map_plain(&r, self->fd, NEOOS_MAP_SHARED));
+	prefault((unsigned char *)(uintptr_t)r.map.addr, FILE_LEN);
+	query_case(_metadata, self, &r, req, arm, check, what);
+	EXPECT_EQ(0, dev_unmap(self->dev, r.map.addr, FILE_LEN));
+	EXPECT_NO_LEAK(&before, what);
+}
+
+TEST_F(inject, info)
+{
+	SKIPPED();
+	on_mapping(_metadata, self, req_info, arm_info, info_right, "INFO");
+}
+
+TEST_F(inject, list)
+{
+	SKIPPED();
+	on_mapping(_metadata, self, req_list, arm_list, list_right, "LIST");
+}
+
+TEST_F(inject, read)
+{
+	SKIPPED();
+	on_mapping(_metadata, self, req_read, arm_rw, read_right, "READ");
+}
+
+TEST_F(inject, write)
+{
+	size_t i;
+
+	SKIPPED();
+	for (i = 0; i < 2 * PAGE; i++)
+		self->buf[i] = (unsigned char)~pattern_byte(PAGE / 2 + i);
+	on_mapping(_metadata, self, req_write, arm_rw, write_right, "WRITE");
+}
+
+TEST_F(inject, stats)
+{
+	SKIPPED();
+	on_mapping(_metadata, self, req_stats, arm_stats, stats_right, "STATS");
+}
+
+/* The NeoOS call itself: sys_mmap reports an allocation failure as E_NOMEM. */
+struct sys_arg {
+	int fd;
+	void *p;
+	int err;
+};
+
+static int call_sys_mmap(void *a)
+{
+	struct sys_arg *s = a;
+
+	s->p = sys_mmap(s->fd, 0, FILE_LEN);
+	s->err = s->p ? E_OK : sys_errno();
+	return s->p ? 0 : -ENOMEM;
+}
+
+TEST_F(inject, sys_mmap_e_nomem)
+{
+	struct sys_arg s;
+	struct leak_snap before;
+	int n, ret, nomem = 0;
+	bool reached;
+
+	SKIPPED();
+	s.fd = sys_open("target", O_RDWR);
+	ASSERT_LE(0, s.fd);
+	/* libneoos opens /dev/neoos on the first call: not under injection */
+	s.p = sys_mmap(s.fd, 0, FILE_LEN);
+	ASSERT_NE(NULL, s.p);
+	ASSERT_EQ(E_OK, sys_munmap(s.p, FILE_LEN));
+	for (n = 1; n < MAX_NTH; n++) {
+		leak_snapshot(&before);
+		reached = run_failing_nth(self->nth, n, call_sys_mmap, &s, &ret);
+		if (!s.p) {
+			nomem++;
+			EXPECT_EQ(E_NOMEM, s.err) TH_LOG("allocation %d failed: E %d", n, s.err);
+			EXPECT_NO_LEAK(&before, "sys_mmap");
+			if (s.err != E_NOMEM || !reached)
+				break;
+			continue;
+		}
+		EXPECT_TRUE(mem_is_pattern(s.p, FILE_LEN));
+		EXPECT_EQ(E_OK, sys_munmap(s.p, FILE_LEN));
+		EXPECT_NO_LEAK(&before, "sys_mmap");
+		if (!reached)
+			break;
+	}
+	EXPECT_GT(MAX_NTH, n);
+	EXPECT_LT(0, nomem) TH_LOG("no allocation failure reached sys_mmap's caller");
+	ksft_print_msg("sys_mmap: %d fault sites, E_NOMEM %d times\n", n - 1, nomem);
+	fflush(stdout);
+	sys_close(s.fd);
+}
+
+TEST_HARNESS_MAIN
