@@ -4,6 +4,7 @@
  * Nothing here needs libneoos, so that compat_test links it too.
  */
 #include <grp.h>
+#include <sys/time.h>
 #include <sys/prctl.h>
 
 #include "common.h"
@@ -19,13 +20,18 @@
 unsigned int alarm(unsigned int seconds)
 {
 	static unsigned int scale;
+	struct itimerval it = { 0 }, old;
 
 	if (!scale) {
 		const char *s = getenv("NEOOS_TIMEOUT_SCALE");
 
 		scale = s && atoi(s) > 0 ? atoi(s) : 1;
 	}
-	return syscall(SYS_alarm, seconds * scale);
+	/* alarm(2) as POSIX defines it, on setitimer(): every arch has it */
+	it.it_value.tv_sec = (time_t)seconds * scale;
+	if (setitimer(ITIMER_REAL, &it, &old))
+		return 0;
+	return (old.it_value.tv_sec + (old.it_value.tv_usec > 0)) / scale;
 }
 
 int run_child(int (*fn)(void *), void *arg)
