@@ -83,6 +83,18 @@ KERNELS ?= all
 check:
 	tools/vm/neoos-vm check --kernel "$(KERNELS)"
 
+# The whole suite under the 6.12-debug kernel: KASAN, lockdep, kmemleak,
+# fault injection (docs/debug-kernel.md).  Setup builds the kernel once
+# per machine; a run takes far longer than on a production kernel.
+# DEBUG_TESTS=core runs only the suite's core (selftests' list-core-tests:
+# the NeoOS calls and the allocation-failure injection), as CI does.  No
+# $(MAKE) in the recipe: make -n would run it.  The runner's time limits
+# are 8 times the production kernels' there (NEOOS_TIMEOUT_SCALE).
+DEBUG_TESTS ?= all
+check-debug:
+	$(if $(filter core,$(DEBUG_TESTS)),NEOOS_TESTS="$(or $(shell make -s -C selftests list-core-tests),$(error selftests list-core-tests printed nothing))") \
+		tools/vm/neoos-vm check --kernel 6.12-debug
+
 lint:
 	tools/vm/neoos-vm setup
 	tools/lint/neoos-lint
@@ -191,4 +203,4 @@ clean:
 	$(MAKE) -C examples clean
 	-$(MAKE) -C selftests KSFT_DIR=$(KSFT_DIR) clean
 
-.PHONY: all module user lib tools examples ksft lint stage selftests deb check-deb check run bench install install-user install-data uninstall dkms-src dkms-install dkms-uninstall clean
+.PHONY: all module user lib tools examples ksft lint stage selftests deb check-deb check check-debug run bench install install-user install-data uninstall dkms-src dkms-install dkms-uninstall clean
