@@ -180,6 +180,8 @@ static bool run_failing_nth(int nth, int n, int (*req)(void *), void *arg, int *
 
 struct req {
 	int dev;
+	unsigned long cmd;		/* the request req_ioctl() makes */
+	void *arg;			/* its argument, one of those below */
 	struct neoos_map map;		/* MAP's argument, or the mapping */
 	struct neoos_unmap unmap;
 	struct neoos_info info;
@@ -191,53 +193,12 @@ struct req {
 	unsigned char *buf;
 };
 
-static int req_map(void *a)
+/* The request @r names, for run_failing_nth(): 0 or -errno. */
+static int req_ioctl(void *a)
 {
 	struct req *r = a;
 
-	return ioctl(r->dev, NEOOS_IOC_MAP, &r->map) ? -errno : 0;
-}
-
-static int req_unmap(void *a)
-{
-	struct req *r = a;
-
-	return ioctl(r->dev, NEOOS_IOC_UNMAP, &r->unmap) ? -errno : 0;
-}
-
-static int req_info(void *a)
-{
-	struct req *r = a;
-
-	return ioctl(r->dev, NEOOS_IOC_INFO, &r->info) ? -errno : 0;
-}
-
-static int req_list(void *a)
-{
-	struct req *r = a;
-
-	return ioctl(r->dev, NEOOS_IOC_LIST, &r->list) ? -errno : 0;
-}
-
-static int req_read(void *a)
-{
-	struct req *r = a;
-
-	return ioctl(r->dev, NEOOS_IOC_READ, &r->rw) ? -errno : 0;
-}
-
-static int req_write(void *a)
-{
-	struct req *r = a;
-
-	return ioctl(r->dev, NEOOS_IOC_WRITE, &r->rw) ? -errno : 0;
-}
-
-static int req_stats(void *a)
-{
-	struct req *r = a;
-
-	return ioctl(r->dev, NEOOS_IOC_STATS, &r->stats) ? -errno : 0;
+	return ioctl(r->dev, r->cmd, r->arg) ? -errno : 0;
 }
 
 /* A MAP made without injection, as the other requests' object. */
@@ -248,7 +209,7 @@ static int map_plain(struct req *r, int fd, uint32_t flags)
 	r->map.prot = NEOOS_PROT_READ | NEOOS_PROT_WRITE;
 	r->map.flags = flags;
 	r->map.length = FILE_LEN;
-	return req_map(r);
+	return dev_map(r->dev, &r->map);
 }
 
 /* Touch every page of @p, so that no page fault of ours takes an n. */
@@ -278,7 +239,7 @@ static void map_case(struct __test_metadata *_metadata, FIXTURE_DATA(inject) *se
 {
 	struct tally t = { 0 };
 	struct leak_snap before;
-	struct req r = { .dev = self->dev };
+	struct req r = { .dev = self->dev, .cmd = NEOOS_IOC_MAP, .arg = &r.map };
 	void *free_range = NULL;
 	bool reached;
 	int n, ret;
@@ -297,7 +258,7 @@ static void map_case(struct __test_metadata *_metadata, FIXTURE_DATA(inject) *se
 		r.map.length = FILE_LEN;
 		r.map.addr = (uintptr_t)free_range;
 		leak_snapshot(&before);
-		reached = run_failing_nth(self->nth, n, req_map, &r, &ret);
+		reached = run_failing_nth(self->nth, n, req_ioctl, &r, &ret);
 		if (reached)
 			t.runs++;
 		if (ret) {
@@ -362,7 +323,7 @@ static void unmap_case(struct __test_metadata *_metadata, FIXTURE_DATA(inject) *
 {
 	struct tally t = { 0 };
 	struct leak_snap before;
-	struct req r = { .dev = self->dev };
+	struct req r = { .dev = self->dev, .cmd = NEOOS_IOC_UNMAP, .arg = &r.unmap };
 	unsigned char *p = NULL;
 	struct vma v;
 	bool reached = true;
@@ -383,7 +344,7 @@ static void unmap_case(struct __test_metadata *_metadata, FIXTURE_DATA(inject) *
 		memset(&r.unmap, 0, sizeof(r.unmap));
 		r.unmap.addr = r.map.addr;
 		r.unmap.length = FILE_LEN;
-		reached = run_failing_nth(self->nth, n, req_unmap, &r, &ret);
+		reached = run_failing_nth(self->nth, n, req_ioctl, &r, &ret);
 		t.runs += reached;
 		if (ret == -ENOMEM && reached) {
 			/* untouched: all of it still mapped, with the stores */
@@ -440,7 +401,7 @@ TEST_F(inject, unmap_dirty)
  * the right answer (@check).
  */
 static void query_case(struct __test_metadata *_metadata, FIXTURE_DATA(inject) *self,
-		       struct req *r, int (*req)(void *), void (*arm)(struct req *),
+		       struct req *r, void (*arm)(struct req *),
 		       bool (*check)(struct req *), bool allocates, const char *what)
 {
 	struct tally t = { 0 };
@@ -451,7 +412,7 @@ static void query_case(struct __test_metadata *_metadata, FIXTURE_DATA(inject) *
 	leak_snapshot(&before);
 	for (n = 1; n < MAX_NTH; n++) {
 		arm(r);
-		reached = run_failing_nth(self->nth, n, req, r, &ret);
+		reached = run_failing_nth(self->nth, n, req_ioctl, r, &ret);
 		if (reached)
 			t.runs++;
 		if (ret) {
@@ -477,6 +438,7 @@ static void query_case(struct __test_metadata *_metadata, FIXTURE_DATA(inject) *
 static void arm_info(struct req *r)
 {
 	memset(&r->info, 0, sizeof(r->info));
+	r->arg = &r->info;
 	r->info.query = NEOOS_INFO_BY_ADDR;
 	r->info.addr = r->map.addr + PAGE;
 	r->info.path = (uintptr_t)r->path;
@@ -493,6 +455,7 @@ static bool info_right(struct req *r)
 static void arm_list(struct req *r)
 {
 	memset(&r->list, 0, sizeof(r->list));
+	r->arg = &r->list;
 	memset(r->ids, 0, sizeof(r->ids));
 	r->list.count = 8;
 	r->list.ids = (uintptr_t)r->ids;
@@ -506,6 +469,7 @@ static bool list_right(struct req *r)
 static void arm_rw(struct req *r)
 {
 	memset(&r->rw, 0, sizeof(r->rw));
+	r->arg = &r->rw;
 	r->rw.id = r->map.id;
 	r->rw.offset = PAGE / 2;
 	r->rw.length = 2 * PAGE;
@@ -533,6 +497,7 @@ static bool write_right(struct req *r)
 static void arm_stats(struct req *r)
 {
 	memset(&r->stats, 0, sizeof(r->stats));
+	r->arg = &r->stats;
 }
 
 static bool stats_right(struct req *r)
@@ -542,16 +507,16 @@ static bool stats_right(struct req *r)
 
 /* @what on a shared mapping of the target, made and removed around it. */
 static void on_mapping(struct __test_metadata *_metadata, FIXTURE_DATA(inject) *self,
-		       int (*req)(void *), void (*arm)(struct req *),
+		       unsigned long cmd, void (*arm)(struct req *),
 		       bool (*check)(struct req *), bool allocates, const char *what)
 {
-	struct req r = { .dev = self->dev, .buf = self->buf };
+	struct req r = { .dev = self->dev, .cmd = cmd, .buf = self->buf };
 	struct leak_snap before;
 
 	leak_snapshot(&before);
 	ASSERT_EQ(0, map_plain(&r, self->fd, NEOOS_MAP_SHARED));
 	prefault((unsigned char *)(uintptr_t)r.map.addr, FILE_LEN);
-	query_case(_metadata, self, &r, req, arm, check, allocates, what);
+	query_case(_metadata, self, &r, arm, check, allocates, what);
 	EXPECT_EQ(0, dev_unmap(self->dev, r.map.addr, FILE_LEN));
 	EXPECT_NO_LEAK(&before, what);
 }
@@ -559,19 +524,19 @@ static void on_mapping(struct __test_metadata *_metadata, FIXTURE_DATA(inject) *
 TEST_F(inject, info)
 {
 	SKIPPED();
-	on_mapping(_metadata, self, req_info, arm_info, info_right, true, "INFO");
+	on_mapping(_metadata, self, NEOOS_IOC_INFO, arm_info, info_right, true, "INFO");
 }
 
 TEST_F(inject, list)
 {
 	SKIPPED();
-	on_mapping(_metadata, self, req_list, arm_list, list_right, true, "LIST");
+	on_mapping(_metadata, self, NEOOS_IOC_LIST, arm_list, list_right, true, "LIST");
 }
 
 TEST_F(inject, read)
 {
 	SKIPPED();
-	on_mapping(_metadata, self, req_read, arm_rw, read_right, true, "READ");
+	on_mapping(_metadata, self, NEOOS_IOC_READ, arm_rw, read_right, true, "READ");
 }
 
 TEST_F(inject, write)
@@ -581,13 +546,13 @@ TEST_F(inject, write)
 	SKIPPED();
 	for (i = 0; i < 2 * PAGE; i++)
 		self->buf[i] = (unsigned char)~pattern_byte(PAGE / 2 + i);
-	on_mapping(_metadata, self, req_write, arm_rw, write_right, true, "WRITE");
+	on_mapping(_metadata, self, NEOOS_IOC_WRITE, arm_rw, write_right, true, "WRITE");
 }
 
 TEST_F(inject, stats)
 {
 	SKIPPED();
-	on_mapping(_metadata, self, req_stats, arm_stats, stats_right, false, "STATS");
+	on_mapping(_metadata, self, NEOOS_IOC_STATS, arm_stats, stats_right, false, "STATS");
 }
 
 /* The NeoOS call itself: sys_mmap reports an allocation failure as E_NOMEM. */
