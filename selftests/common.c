@@ -17,16 +17,23 @@
  * lasts that many times longer.  This alarm() replaces libc's in each
  * program common.o is linked into.
  */
-unsigned int alarm(unsigned int seconds)
+unsigned int timeout_scale(void)
 {
 	static unsigned int scale;
-	struct itimerval it = { 0 }, old;
 
 	if (!scale) {
 		const char *s = getenv("NEOOS_TIMEOUT_SCALE");
 
 		scale = s && atoi(s) > 0 ? atoi(s) : 1;
 	}
+	return scale;
+}
+
+unsigned int alarm(unsigned int seconds)
+{
+	unsigned int scale = timeout_scale();
+	struct itimerval it = { 0 }, old;
+
 	/* alarm(2) as POSIX defines it, on setitimer(): every arch has it */
 	it.it_value.tv_sec = (time_t)seconds * scale;
 	if (setitimer(ITIMER_REAL, &it, &old))

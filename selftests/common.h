@@ -52,6 +52,16 @@
 	sys_mmap_info_addr((p), &__info) ? 0 : __info.id;		\
 })
 
+/*
+ * How many times slower than a production kernel the runner expects this
+ * one to be (NEOOS_TIMEOUT_SCALE, 1 if unset): 8 on a KASAN kernel, where
+ * every alarm() a test sets lasts that much longer (common.c).  A test
+ * whose work is quadratic there - one mm with thousands of VMAs, each
+ * change of which DEBUG_VM_MAPLE_TREE's validate_mm() walks whole - divides
+ * its VMAs per mm by it instead.
+ */
+unsigned int timeout_scale(void);
+
 /* ---- child processes ---- */
 
 /* What run_child() returns for a child that signal @sig killed. */

@@ -257,33 +257,74 @@ TEST(memfd_seals_balanced_after_many_mappings)
 
 #define CHARGE_MAPS	8000
 
-static void *charge_maps[CHARGE_MAPS];
+/*
+ * Make @n mappings of the first page of @fd, with sys_mmap() if @neoos,
+ * else mmap(2); say so on @ready, hold them until @hold reads EOF, then
+ * unmap them; 0 if all of that worked.  Every mapping maps file offset 0, so no two VMAs can merge.
+ */
+static int hold_maps(int fd, bool neoos, int n, int ready, int hold)
+{
+	void **maps = calloc(n, sizeof(*maps));
+	char c;
+	int i;
+
+	CHK(maps);
+	for (i = 0; i < n; i++) {
+		maps[i] = neoos ? sys_mmap(fd, 0, PAGE) :
+			mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED,
+			     fd, 0);
+		CHK(maps[i] && maps[i] != MAP_FAILED);
+	}
+	/* Closed, so that the parent sees EOF if a sibling fails. */
+	CHK(write(ready, "m", 1) == 1 && !close(ready));
+	CHK(read(hold, &c, 1) == 0);
+	for (i = 0; i < n; i++)
+		CHK(neoos ? sys_munmap(maps[i], PAGE) == E_OK :
+			    munmap(maps[i], PAGE) == 0);
+	free(maps);
+	return 0;
+}
 
 /*
  * Bytes memory cgroup @cg was charged while CHARGE_MAPS mappings of the
  * first page of @fd lived, made with sys_mmap() if @neoos, else mmap(2).
- * Every mapping maps file offset 0, so no two VMAs can merge.
+ * They are spread over timeout_scale() processes (common.h): on a debug
+ * kernel the VMAs of one mm would make the test quadratic.  The children
+ * are in @cg too, and cost the same on both sides.
  */
 static long charged_for_maps(const char *cg, int fd, bool neoos)
 {
-	long before, after;
-	int i;
+	int procs = timeout_scale(), ready[2], hold[2], status, i, bad = 0;
+	long before, after = -1;
+	char c;
 
+	if (pipe(ready) || pipe(hold))
+		return -1;
 	before = memcg_current(cg);
-	for (i = 0; i < CHARGE_MAPS; i++) {
-		charge_maps[i] = neoos ? sys_mmap(fd, 0, PAGE) :
-			mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED,
-			     fd, 0);
-		if (!charge_maps[i] || charge_maps[i] == MAP_FAILED)
-			return -1;
+	for (i = 0; i < procs; i++) {
+		pid_t pid = fork();
+
+		if (pid < 0)
+			break;
+		if (pid == 0) {
+			close(ready[0]);
+			close(hold[1]);
+			_exit(hold_maps(fd, neoos, CHARGE_MAPS / procs,
+					ready[1], hold[0]));
+		}
 	}
-	after = memcg_current(cg);
-	for (i = 0; i < CHARGE_MAPS; i++) {
-		if (neoos ? sys_munmap(charge_maps[i], PAGE) :
-			    munmap(charge_maps[i], PAGE))
-			return -1;
-	}
-	return before < 0 || after < 0 ? -1 : after - before;
+	close(ready[1]);
+	close(hold[0]);
+	/* One byte from each child that made its mappings. */
+	for (i = 0; i < procs && read(ready[0], &c, 1) == 1; i++)
+		;
+	if (i == procs)
+		after = memcg_current(cg);
+	close(hold[1]);
+	close(ready[0]);
+	while (wait(&status) > 0)
+		bad |= !WIFEXITED(status) || WEXITSTATUS(status);
+	return before < 0 || after < 0 || bad ? -1 : after - before;
 }
 
 /* In a child, inside the cgroup: 0 if neoos's objects were charged. */
@@ -300,8 +341,8 @@ static int charge_child(void *arg)
 		return 3;
 	native = charged_for_maps("neoos-charge", fd, false);
 	neoos = charged_for_maps("neoos-charge", fd, true);
-	ksft_print_msg("memory.current grew %ld bytes for %d mmap(2) mappings, %ld for %d sys_mmap ones\n",
-		       native, CHARGE_MAPS, neoos, CHARGE_MAPS);
+	ksft_print_msg("memory.current grew %ld bytes for %d mmap(2) mappings, %ld for %d sys_mmap ones, in %u processes\n",
+		       native, CHARGE_MAPS, neoos, CHARGE_MAPS, timeout_scale());
 	if (native < 0 || neoos < 0)
 		return 3;
 	/*
