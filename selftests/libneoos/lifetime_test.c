@@ -286,13 +286,13 @@ static int hold_maps(int fd, bool neoos, int n, int ready, int hold)
 }
 
 /*
- * Bytes memory cgroup @cg was charged while CHARGE_MAPS mappings of the
- * first page of @fd lived, made with sys_mmap() if @neoos, else mmap(2).
+ * Bytes memory cgroup @cg was charged while @n mappings of the first page
+ * of @fd lived, made with sys_mmap() if @neoos, else mmap(2).
  * They are spread over timeout_scale() processes (common.h): on a debug
  * kernel the VMAs of one mm would make the test quadratic.  The children
  * are in @cg too, and cost the same on both sides.
  */
-static long charged_for_maps(const char *cg, int fd, bool neoos)
+static long charged_for_maps(const char *cg, int fd, bool neoos, int n)
 {
 	int procs = timeout_scale(), ready[2], hold[2], status, i, bad = 0;
 	long before, after = -1;
@@ -309,7 +309,7 @@ static long charged_for_maps(const char *cg, int fd, bool neoos)
 		if (pid == 0) {
 			close(ready[0]);
 			close(hold[1]);
-			_exit(hold_maps(fd, neoos, CHARGE_MAPS / procs,
+			_exit(hold_maps(fd, neoos, n / procs,
 					ready[1], hold[0]));
 		}
 	}
@@ -335,12 +335,12 @@ static int charge_child(void *arg)
 
 	if (!join_memcg("neoos-charge", "max"))
 		return 2;
-	/* One of each first, so neither side pays for first-use setup. */
-	if (charged_for_maps("neoos-charge", fd, false) < 0 ||
-	    charged_for_maps("neoos-charge", fd, true) < 0)
+	/* Some of each first, so neither side pays for first-use setup. */
+	if (charged_for_maps("neoos-charge", fd, false, CHARGE_MAPS / 8) < 0 ||
+	    charged_for_maps("neoos-charge", fd, true, CHARGE_MAPS / 8) < 0)
 		return 3;
-	native = charged_for_maps("neoos-charge", fd, false);
-	neoos = charged_for_maps("neoos-charge", fd, true);
+	native = charged_for_maps("neoos-charge", fd, false, CHARGE_MAPS);
+	neoos = charged_for_maps("neoos-charge", fd, true, CHARGE_MAPS);
 	ksft_print_msg("memory.current grew %ld bytes for %d mmap(2) mappings, %ld for %d sys_mmap ones, in %u processes\n",
 		       native, CHARGE_MAPS, neoos, CHARGE_MAPS, timeout_scale());
 	if (native < 0 || neoos < 0)
@@ -353,12 +353,18 @@ static int charge_child(void *arg)
 	return neoos - native >= CHARGE_MAPS * 128L ? 0 : 1;
 }
 
+FIXTURE(memcg) {};
+FIXTURE_SETUP(memcg) {}
+FIXTURE_TEARDOWN(memcg) {}
+
 /*
  * A process in a memory cgroup cannot pin uncharged kernel memory through
  * neoos: each mapping's kernel object is charged to the cgroup, as its VMA
- * is.
+ * is.  Tens of thousands of mmap and munmap calls: a few seconds on a
+ * production kernel, minutes on the debug kernel (120 s, times
+ * timeout_scale(), is the harness's limit there).
  */
-TEST(mapping_memory_charged_to_memcg)
+TEST_F_TIMEOUT(memcg, mapping_memory_charged_to_memcg, 120)
 {
 	int fd, ret;
 
