@@ -9,8 +9,8 @@
  * Each KIND does one thing its checker exists to catch, and leaves the
  * kernel able to go on to the next: the memory is freed or leaked on
  * purpose, the list is mended, ODEBUG's fixup stops the freed timer.
- * lockdep must come first (any taint turns it off), and "oops" last: it
- * kills the writing task and leaves the attribute busy.
+ * lockdep must come first (KASAN's report turns it off), and "oops" last:
+ * it kills the writing task and leaves the attribute busy.
  * Never load this outside a throw-away VM.
  */
 
@@ -117,8 +117,13 @@ static void splat_timer_fn(struct timer_list *t)
 /* DEBUG_OBJECTS_FREE: freeing an object that holds an active timer. */
 static void splat_odebug(void)
 {
-	struct splat_timer *s = kmalloc(sizeof(*s), GFP_KERNEL);
+	struct splat_timer *s;
 
+	/* Without ODEBUG's fixup this would free a timer still queued. */
+	if (!IS_ENABLED(CONFIG_DEBUG_OBJECTS_TIMERS) ||
+	    !IS_ENABLED(CONFIG_DEBUG_OBJECTS_FREE))
+		return;
+	s = kmalloc(sizeof(*s), GFP_KERNEL);
 	if (!s)
 		return;
 	timer_setup(&s->timer, splat_timer_fn, 0);
