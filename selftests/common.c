@@ -13,9 +13,7 @@
  * The kselftest harness limits each test with alarm(2): 30 s unless the
  * test sets its own.  Under a debug kernel (KASAN, lockdep, kmemleak) in
  * TCG the same test runs several times slower, so the runner sets
- * NEOOS_TIMEOUT_SCALE in the guest and every alarm a test program sets
- * lasts that many times longer.  This alarm() replaces libc's in each
- * program common.o is linked into.
+ * NEOOS_TIMEOUT_SCALE in the guest.
  */
 unsigned int timeout_scale(void)
 {
@@ -29,6 +27,10 @@ unsigned int timeout_scale(void)
 	return scale;
 }
 
+/*
+ * Every alarm a test program sets lasts timeout_scale() times longer:
+ * this alarm() replaces libc's in each program common.o is linked into.
+ */
 unsigned int alarm(unsigned int seconds)
 {
 	unsigned int scale = timeout_scale();
