@@ -260,7 +260,8 @@ TEST(memfd_seals_balanced_after_many_mappings)
 /*
  * Make @n mappings of the first page of @fd, with sys_mmap() if @neoos,
  * else mmap(2); say so on @ready, hold them until @hold reads EOF, then
- * unmap them; 0 if all of that worked.  Every mapping maps file offset 0, so no two VMAs can merge.
+ * unmap them; 0 if all of that worked.  Every mapping maps file offset 0,
+ * so no two VMAs can merge.
  */
 static int hold_maps(int fd, bool neoos, int n, int ready, int hold)
 {
