@@ -6,7 +6,8 @@
  *   harness.c     rounds of a case until it is stable, the settings
  *   stats.c       quantiles of a side's samples
  *   fixtures.c    the cases' files and mappings, dying on any failure
- *   case_map.c    map_unmap_*, ref_ioctl_vs_syscall, map_cost_1g_vs_4k
+ *   case_map.c    map_unmap_*, ref_ioctl_vs_syscall, ref_map_unmap_ioctls,
+ *                 map_cost_1g_vs_4k
  *   case_fault.c  fault_read_*, minflt_seq_256m, fault_write_flush_64m
  *   case_copy.c   copy_256m and ref_copy_256m_rw_vs_cfr
  *   output.c      the JSON of every sample, and the table
@@ -93,6 +94,7 @@ void nat_unmap(void *p, size_t size);
 void case_map_unmap(const char *name, const char *path, size_t size,
 		    int pairs, double budget);
 void case_ioctl(void);
+void case_map_unmap_ioctls(void);
 void case_map_cost(double budget);
 void case_fault_read(double budget);
 void case_fault_write(double budget);

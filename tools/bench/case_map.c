@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: MIT
 /*
  * The cases of mapping itself: a map and unmap pair at 4 KiB and 64 MiB,
- * what one ioctl round trip costs against a plain system call, and how
+ * what one ioctl round trip costs against a plain system call, alone and
+ * between a map and an unmap, and how
  * map time grows with the size mapped.
  */
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -121,6 +123,83 @@ void case_ioctl(void)
 	r->a = (struct side){ .label = "ioctl(NEOOS_IOC_VERSION)", .run = io_version };
 	r->b = (struct side){ .label = "getppid", .run = io_getppid };
 	run_pair(r, &x, 20);
+	close(x.dev);
+}
+
+/* -- ref_map_unmap_ioctls: the ioctl round trip where map_unmap pays it -- */
+
+struct mi_ctx {
+	int fd;
+	int dev;
+	int pairs;
+};
+
+static void mi_call(struct mi_ctx *x, bool ioctls)
+{
+	struct neoos_version v;
+
+	if (!ioctls)
+		syscall(SYS_getppid);
+	else if (ioctl(x->dev, NEOOS_IOC_VERSION, &v))
+		die("NEOOS_IOC_VERSION");
+}
+
+/* A native 4 KiB pair with one extra system call after each half. */
+static double mi_pair(struct mi_ctx *x, bool ioctls)
+{
+	double t = now();
+	int i;
+
+	for (i = 0; i < x->pairs; i++) {
+		void *p = nat_map(x->fd, 4 * KIB, PROT_READ | PROT_WRITE);
+
+		mi_call(x, ioctls);
+		nat_unmap(p, 4 * KIB);
+		mi_call(x, ioctls);
+	}
+	return (now() - t) / x->pairs * 1e6;
+}
+
+static double mi_ioctls(void *c, double *aux)
+{
+	*aux = 0;
+	return mi_pair(c, true);
+}
+
+static double mi_getppids(void *c, double *aux)
+{
+	*aux = 0;
+	return mi_pair(c, false);
+}
+
+/*
+ * ref_ioctl_vs_syscall's tight loop keeps the ioctl path's code and data
+ * warm; between a map and an unmap they are not.  The difference of the
+ * two columns here is what the two ioctls of a sys_mmap + sys_munmap pair
+ * cost beyond two plain system calls in map_unmap_4k's own setting, so
+ * (map_unmap_4k's native + that difference) / native is the ratio any
+ * design that makes one ioctl per call cannot go below, before the module
+ * does any work (docs/performance.md, "The floor").
+ */
+void case_map_unmap_ioctls(void)
+{
+	struct mi_ctx x = { .pairs = 2000 };
+	const char *path = getenv("NEOOS_DEVICE");
+	struct result *r;
+
+	if (!want("ref_map_unmap_ioctls"))
+		return;
+	x.dev = open(path && *path ? path : "/dev/neoos", O_RDWR | O_CLOEXEC);
+	if (x.dev < 0)
+		die("open /dev/neoos");
+	x.fd = make_file("bench-4k", 4 * KIB, 0, O_RDWR);
+	r = new_result("ref_map_unmap_ioctls", "us");
+	r->reference = 1;
+	r->note = "reference: mmap+munmap of 4 KiB, each followed by one NEOOS_IOC_VERSION / one getppid()";
+	r->a = (struct side){ .label = "mmap+ioctl+munmap+ioctl", .run = mi_ioctls };
+	r->b = (struct side){ .label = "mmap+getppid+munmap+getppid", .run = mi_getppids };
+	run_pair(r, &x, 40);
+	close(x.fd);
 	close(x.dev);
 }
 

@@ -45,9 +45,10 @@ static void usage(FILE *f)
 		"  --json FILE       write the JSON to FILE instead of stdout\n"
 		"\n"
 		"Cases: map_unmap_4k, map_unmap_64m, ref_ioctl_vs_syscall,\n"
-		"map_cost_1g_vs_4k (and ref_native_map_cost_1g_vs_4k), fault_read_seq_256m\n"
-		"(and minflt_seq_256m), fault_read_rand_256m, fault_write_flush_64m,\n"
-		"copy_256m (and ref_copy_256m_rw_vs_cfr).  See docs/performance.md.\n",
+		"ref_map_unmap_ioctls, map_cost_1g_vs_4k (and\n"
+		"ref_native_map_cost_1g_vs_4k), fault_read_seq_256m (and minflt_seq_256m),\n"
+		"fault_read_rand_256m, fault_write_flush_64m, copy_256m (and\n"
+		"ref_copy_256m_rw_vs_cfr).  See docs/performance.md.\n",
 		DEFAULT_MIN_ROUNDS, DEFAULT_MIN_SECS, DEFAULT_MAX_ROUNDS, MAX_SAMPLES,
 		DEFAULT_STABLE_PCT, DEFAULT_BUDGET_SCALE);
 }
@@ -103,6 +104,7 @@ static void run_cases(void)
 	case_map_unmap("map_unmap_4k", "bench-4k", 4 * KIB, 2000, 40);
 	case_map_unmap("map_unmap_64m", "bench-64m", 64 * MIB, 2000, 40);
 	case_ioctl();
+	case_map_unmap_ioctls();
 	case_map_cost(20);
 	case_fault_read(50);
 	case_fault_write(50);
