@@ -89,6 +89,7 @@ void *neo_map(int fd, size_t size);
 void neo_unmap(void *p, size_t size);
 void *nat_map(int fd, size_t size, int prot);
 void nat_unmap(void *p, size_t size);
+int open_device(void);
 
 /* The cases: each runs only if want()ed, and adds its results. */
 void case_map_unmap(const char *name, const char *path, size_t size,

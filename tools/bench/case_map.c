@@ -7,7 +7,6 @@
  */
 #include <fcntl.h>
 #include <stdbool.h>
-#include <stdlib.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
@@ -109,14 +108,11 @@ static double io_getppid(void *c, double *aux)
 void case_ioctl(void)
 {
 	struct io_ctx x = { .calls = 20000 };
-	const char *path = getenv("NEOOS_DEVICE");
 	struct result *r;
 
 	if (!want("ref_ioctl_vs_syscall"))
 		return;
-	x.dev = open(path && *path ? path : "/dev/neoos", O_RDWR | O_CLOEXEC);
-	if (x.dev < 0)
-		die("open /dev/neoos");
+	x.dev = open_device();
 	r = new_result("ref_ioctl_vs_syscall", "ns");
 	r->reference = 1;
 	r->note = "reference: one NEOOS_IOC_VERSION ioctl, and one getppid()";
@@ -184,14 +180,11 @@ static double mi_getppids(void *c, double *aux)
 void case_map_unmap_ioctls(void)
 {
 	struct mi_ctx x = { .pairs = 2000 };
-	const char *path = getenv("NEOOS_DEVICE");
 	struct result *r;
 
 	if (!want("ref_map_unmap_ioctls"))
 		return;
-	x.dev = open(path && *path ? path : "/dev/neoos", O_RDWR | O_CLOEXEC);
-	if (x.dev < 0)
-		die("open /dev/neoos");
+	x.dev = open_device();
 	x.fd = make_file("bench-4k", 4 * KIB, 0, O_RDWR);
 	r = new_result("ref_map_unmap_ioctls", "us");
 	r->reference = 1;

@@ -5,6 +5,7 @@
  * taken around a failed call would measure the failure.
  */
 #include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -78,4 +79,15 @@ void nat_unmap(void *p, size_t size)
 {
 	if (munmap(p, size))
 		die("munmap");
+}
+
+/* A descriptor of the device libneoos uses ($NEOOS_DEVICE or /dev/neoos). */
+int open_device(void)
+{
+	const char *path = getenv("NEOOS_DEVICE");
+	int fd = open(path && *path ? path : "/dev/neoos", O_RDWR | O_CLOEXEC);
+
+	if (fd < 0)
+		die("open /dev/neoos");
+	return fd;
 }
