@@ -31,8 +31,8 @@
  * struct neoos_unmap_target - what UNMAP found under mmap_lock
  * @start: VMA start
  * @len: VMA length
- * @file: the VMA's file with a reference, for a shared writable mapping
- *	with pages to write back or an error to report; else NULL
+ * @file: the VMA's file with a reference, for a shared writable mapping;
+ *	else NULL
  * @pos: first file byte of the user range
  * @end: last file byte of the user range
  */
@@ -97,20 +97,6 @@ static int neoos_check_wb_err(struct file *file)
 	return file_check_and_advance_wb_err(file);
 }
 
-/*
- * Will UNMAP have to write [@pos, @end] of @file back, or report an error
- * of earlier writeback?  Asked before the mapping is removed, so that a
- * clean mapping needs no file reference.  The dirty tags already tell:
- * dirty bits that munmap moves from the page tables to the page cache
- * exist only where the file cannot be written back (write-notify, see
- * neoos_needs_writeback()), and the errseq check only looks.
- */
-static bool neoos_has_work(struct file *file, loff_t pos, loff_t end)
-{
-	return neoos_needs_writeback(file->f_mapping, pos, end) ||
-	       errseq_check(&file->f_mapping->wb_err, READ_ONCE(file->f_wb_err));
-}
-
 static int neoos_unmap_lookup(struct mm_struct *mm,
 			      const struct neoos_unmap *args,
 			      struct neoos_unmap_target *t)
@@ -130,10 +116,14 @@ static int neoos_unmap_lookup(struct mm_struct *mm,
 	t->len = vma->vm_end - vma->vm_start;
 	t->pos = map->offset;
 	t->end = map->offset + map->length - 1;
+	/*
+	 * Whether there is anything to write back is only known once the
+	 * mapping is gone: until then a thread's store may dirty a page, on
+	 * 6.4+ under the per-VMA lock without mmap_lock.  The VMA holds
+	 * vm_file while we hold mmap_lock.
+	 */
 	t->file = NULL;
-	/* The VMA holds vm_file while we hold mmap_lock. */
-	if ((vma->vm_flags & VM_SHARED) && (vma->vm_flags & VM_MAYWRITE) &&
-	    neoos_has_work(vma->vm_file, t->pos, t->end))
+	if ((vma->vm_flags & VM_SHARED) && (vma->vm_flags & VM_MAYWRITE))
 		t->file = get_file(vma->vm_file);
 	mmap_read_unlock(mm);
 	return 0;
@@ -142,6 +132,9 @@ static int neoos_unmap_lookup(struct mm_struct *mm,
 /*
  * Write back [@pos, @end] of @file after its mapping was removed; report a
  * writeback error as UNMAP's contract wants it (see the top of this file).
+ * Every store through the mapping is in the page cache by now: vm_munmap()
+ * waited for faults in progress under the VMA's lock, and moved the dirty
+ * bits of its page tables to the folios.
  */
 static int neoos_unmap_flush(struct file *file, loff_t pos, loff_t end)
 {
