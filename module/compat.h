@@ -52,6 +52,28 @@ static inline void neoos_vma_start_write(struct vm_area_struct *vma)
 #endif
 
 /*
+ * The page at @addr of the caller's mm, with a reference, as a load
+ * (or with FOLL_WRITE a store) would reach it: get_user_pages() lost its
+ * vmas argument in 6.5.  The caller holds mmap_lock, which this never
+ * drops.
+ */
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 5, 0)
+static inline long neoos_get_user_page(unsigned long addr,
+				       unsigned int gup_flags,
+				       struct page **page)
+{
+	return get_user_pages(addr, 1, gup_flags, page, NULL);
+}
+#else
+static inline long neoos_get_user_page(unsigned long addr,
+				       unsigned int gup_flags,
+				       struct page **page)
+{
+	return get_user_pages(addr, 1, gup_flags, page);
+}
+#endif
+
+/*
  * The path a file was opened by, for a backing file that overlayfs or FUSE
  * passthrough put into a VMA: file_user_path() since 6.8.  Before, such a
  * file (6.1: only overlayfs) was opened with that path as its own f_path

@@ -1,70 +1,135 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * NEOOS_IOC_READ and NEOOS_IOC_WRITE: MmapManager's MmapRead and
- * MmapWrite.  The copy goes through the mapping's own user addresses, so
- * it takes the same faults a load or store would: the page cache for a
- * shared mapping, copy-on-write for a private one, SIGBUS territory past
- * the end of a truncated file (reported as -EIO, without a signal).
+ * MmapWrite.  A request names a mapping, not an address: each page of the
+ * copy is done under one hold of mmap_lock in which the id is looked up,
+ * the bounds and protection are checked, and the page a load or store at
+ * that place would reach is taken with get_user_pages() - the same fault,
+ * so the page cache for a shared mapping, copy-on-write for a private
+ * one, SIGBUS territory past the end of a truncated file (reported as
+ * -EIO, without a signal).  A mapping unmapped by another thread between
+ * two pages ends the request with -EINVAL; nothing is ever copied to or
+ * from whatever was mapped at its place since.  The caller's buffer is
+ * copied to or from a bounce page outside mmap_lock, so a fault on it
+ * (userfaultfd, a slow file) holds no lock.
+ *
+ * A WRITE's page is written while mmap_lock is held, so an UNMAP of the
+ * mapping (which takes mmap_lock for writing) comes before or after the
+ * whole page, and writes it back after.
  */
 
 #include <linux/gfp.h>
+#include <linux/highmem.h>
 #include <linux/mm.h>
 #include <linux/mmap_lock.h>
 #include <linux/sched/signal.h>
 #include <linux/uaccess.h>
 
+#include "compat.h"
 #include "internal.h"
 #include <linux/neoos.h>
 
 /*
- * Resolve @args to a user address range of the caller's mapping, checking
- * bounds and protection under mmap_lock.
+ * The VMA of @args's mapping and the user address of byte @pos of it, with
+ * bounds and protection checked.  The caller holds mmap_lock.
  */
-static int neoos_rw_resolve(const struct neoos_rw *args, bool write,
-			    unsigned long *uaddr)
+static int neoos_rw_resolve(const struct neoos_rw *args, u64 pos, bool write,
+			    struct vm_area_struct **vmap, unsigned long *uaddr)
 {
-	struct mm_struct *mm = current->mm;
 	struct neoos_mapping *map;
 	struct vm_area_struct *vma;
-	int ret = 0;
 
-	if (mmap_read_lock_killable(mm))
-		return -EINTR;
-	vma = neoos_find_id(mm, args->id);
+	vma = neoos_find_id(current->mm, args->id);
 	map = neoos_vma_mapping(vma);
 	if (!map || args->offset > map->length ||
 	    args->length > map->length - args->offset)
-		ret = -EINVAL;
-	else if (!(vma->vm_flags & (write ? VM_WRITE : VM_READ)))
-		ret = -EACCES;
-	else
-		*uaddr = vma->vm_start + map->page_off + args->offset;
+		return -EINVAL;
+	if (!(vma->vm_flags & (write ? VM_WRITE : VM_READ)))
+		return -EACCES;
+	*vmap = vma;
+	*uaddr = vma->vm_start + map->page_off + args->offset + pos;
+	return 0;
+}
+
+/* get_user_pages()'s error as READ and WRITE report it. */
+static int neoos_rw_gup_error(long ret)
+{
+	switch (ret) {
+	case -EINTR:
+	case -ENOMEM:
+		return ret;
+	default:
+		return -EIO;
+	}
+}
+
+/*
+ * Copy @n bytes between byte @pos of @args's mapping and @bounce, within
+ * one page of the mapping.
+ */
+static int neoos_rw_page(const struct neoos_rw *args, u64 pos, size_t n,
+			 void *bounce, bool write)
+{
+	struct mm_struct *mm = current->mm;
+	struct vm_area_struct *vma;
+	unsigned long uaddr;
+	struct page *page;
+	void *kaddr;
+	long ret;
+
+	if (mmap_read_lock_killable(mm))
+		return -EINTR;
+	ret = neoos_rw_resolve(args, pos, write, &vma, &uaddr);
+	if (ret)
+		goto out;
+	ret = neoos_get_user_page(uaddr, write ? FOLL_WRITE : 0, &page);
+	if (ret != 1) {
+		ret = neoos_rw_gup_error(ret);
+		goto out;
+	}
+	kaddr = kmap_local_page(page);
+	if (write) {
+		copy_to_user_page(vma, page, uaddr,
+				  kaddr + offset_in_page(uaddr), bounce, n);
+		set_page_dirty_lock(page);
+	} else {
+		copy_from_user_page(vma, page, uaddr, bounce,
+				    kaddr + offset_in_page(uaddr), n);
+	}
+	kunmap_local(kaddr);
+	put_page(page);
+	ret = 0;
+out:
 	mmap_read_unlock(mm);
 	return ret;
 }
 
-/* Copy one chunk through @bounce; the mapping side failing is -EIO. */
-static int neoos_rw_chunk(void __user *map, void __user *buf, void *bounce,
-			  size_t n, bool write)
+/*
+ * Check @args once, before anything is copied, and tell where in its page
+ * the first byte lies.  A mapping's page_off never changes and its id is
+ * never reused, so the pages of the copy can be cut from this.
+ */
+static int neoos_rw_check(const struct neoos_rw *args, bool write,
+			  unsigned long *in_page)
 {
-	if (write) {
-		if (copy_from_user(bounce, buf, n))
-			return -EFAULT;
-		if (copy_to_user(map, bounce, n))
-			return -EIO;
-	} else {
-		if (copy_from_user(bounce, map, n))
-			return -EIO;
-		if (copy_to_user(buf, bounce, n))
-			return -EFAULT;
-	}
-	return 0;
+	struct mm_struct *mm = current->mm;
+	struct vm_area_struct *vma;
+	unsigned long uaddr;
+	int ret;
+
+	if (mmap_read_lock_killable(mm))
+		return -EINTR;
+	ret = neoos_rw_resolve(args, 0, write, &vma, &uaddr);
+	mmap_read_unlock(mm);
+	if (!ret)
+		*in_page = offset_in_page(uaddr);
+	return ret;
 }
 
 long neoos_ioctl_rw(void __user *argp, bool write)
 {
+	unsigned long in_page;
 	struct neoos_rw args;
-	unsigned long uaddr;
 	void *bounce;
 	u64 done;
 	int ret;
@@ -73,7 +138,7 @@ long neoos_ioctl_rw(void __user *argp, bool write)
 		return -EFAULT;
 	if (args.flags || args.pad)
 		return -EINVAL;
-	ret = neoos_rw_resolve(&args, write, &uaddr);
+	ret = neoos_rw_check(&args, write, &in_page);
 	if (ret || !args.length)
 		return ret;
 
@@ -81,11 +146,16 @@ long neoos_ioctl_rw(void __user *argp, bool write)
 	if (!bounce)
 		return -ENOMEM;
 	for (done = 0; done < args.length && !ret; ) {
-		size_t n = min_t(u64, args.length - done, PAGE_SIZE);
+		size_t n = min_t(u64, args.length - done,
+				 PAGE_SIZE - offset_in_page(in_page + done));
+		void __user *buf = u64_to_user_ptr(args.buf + done);
 
-		ret = neoos_rw_chunk((void __user *)(uaddr + done),
-				     u64_to_user_ptr(args.buf + done),
-				     bounce, n, write);
+		if (write && copy_from_user(bounce, buf, n))
+			ret = -EFAULT;
+		if (!ret)
+			ret = neoos_rw_page(&args, done, n, bounce, write);
+		if (!ret && !write && copy_to_user(buf, bounce, n))
+			ret = -EFAULT;
 		done += n;
 		if (!ret && fatal_signal_pending(current))
 			ret = -EINTR;
