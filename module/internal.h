@@ -9,6 +9,7 @@
 #include <linux/fs.h>
 #include <linux/mm.h>
 #include <linux/percpu.h>
+#include <linux/rcupdate.h>
 #include <linux/refcount.h>
 #include <linux/types.h>
 
@@ -20,7 +21,8 @@ struct neoos_map;
  * Allocated by NEOOS_IOC_MAP before it maps anything and owned by it
  * until neoos_vma_adopt() gives it to the new VMA; from then on it is
  * owned by its VMAs, and everything but @refs is immutable, so VMA
- * callbacks read it without a lock.
+ * callbacks read it without a lock.  Once it was in the id index
+ * (index.c) it is freed only after an RCU grace period.
  *
  * @vm_ops: the VMA's own vm_operations as the target's ->mmap left them,
  *	copied, with neoos overrides; every VMA of this mapping points here,
@@ -30,7 +32,11 @@ struct neoos_map;
  * @dev_file: the /dev/neoos file MAP was issued on, with a reference taken
  *	at adoption; it pins neoos.ko while any VMA of the mapping lives
  * @id: unique among all neoos mappings since the module was loaded, hence
- *	within every process; set at adoption, so a failed MAP takes none
+ *	within every process; the id index's key, set at adoption, so a
+ *	failed MAP takes none
+ * @start: vm_start of every VMA of the mapping (fork keeps the address,
+ *	and a neoos VMA never moves), where an id lookup looks
+ * @rcu: for freeing after id lookups that may still read @start
  * @offset: byte offset in the file the caller asked for
  * @length: byte length the caller asked for
  * @page_off: @offset's offset within its page: the user address is
@@ -46,6 +52,8 @@ struct neoos_mapping {
 	refcount_t refs;
 	struct file *dev_file;
 	u64 id;
+	unsigned long start;
+	struct rcu_head rcu;
 	u64 offset;
 	u64 length;
 	unsigned long page_off;
@@ -77,6 +85,11 @@ DECLARE_PER_CPU(struct neoos_counters, neoos_counters);
 
 #define neoos_count(field, n)	this_cpu_add(neoos_counters.field, n)
 
+/* index.c */
+int neoos_index_add(struct neoos_mapping *map);
+void neoos_index_del(struct neoos_mapping *map);
+struct vm_area_struct *neoos_find_id(struct mm_struct *mm, u64 id);
+
 /* check.c */
 int neoos_check_target(struct file *file, struct neoos_map *args);
 bool neoos_file_refused(struct file *file);
@@ -88,12 +101,12 @@ long neoos_ioctl_map(struct file *dev_file, void __user *argp);
 int neoos_vm_may_split(struct vm_area_struct *vma, unsigned long addr);
 int neoos_vma_adopt(struct neoos_mapping *map, struct vm_area_struct *vma,
 		    struct file *dev_file);
+void neoos_mapping_discard(struct neoos_mapping *map);
 
 /* lookup.c */
 struct vm_area_struct *neoos_find_exact(struct mm_struct *mm, u64 addr,
 					u64 length);
 struct vm_area_struct *neoos_find_addr(struct mm_struct *mm, u64 addr);
-struct vm_area_struct *neoos_find_id(struct mm_struct *mm, u64 id);
 u32 neoos_vma_prot(struct vm_area_struct *vma);
 
 /* unmap.c */

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * Finding neoos mappings.  There is no table: a mapping is found through
- * the VMAs of one mm, under that mm's mmap_lock, so a lookup can only
- * ever see the mappings of the process whose mm it was given.
+ * Finding neoos mappings by address: through the VMAs of one mm, under
+ * that mm's mmap_lock, so a lookup can only ever see the mappings of the
+ * process whose mm it was given.  By id: index.c, which checks what its
+ * index says against the VMA the same way.
  */
 
 #include <linux/mm.h>
@@ -52,32 +53,6 @@ struct vm_area_struct *neoos_find_addr(struct mm_struct *mm, u64 addr)
 		return NULL;
 	vma = vma_lookup(mm, addr);
 	return neoos_vma_mapping(vma) ? vma : NULL;
-}
-
-/**
- * neoos_find_id - the VMA of mapping @id in @mm
- * @mm: the mm to search; its mmap_lock is held
- * @id: a mapping id
- *
- * Ids are unique among the mappings of one mm (fork copies them along
- * with the mappings), so the first match is the only one.
- *
- * Return: the VMA, or NULL.
- */
-struct vm_area_struct *neoos_find_id(struct mm_struct *mm, u64 id)
-{
-	struct vm_area_struct *vma;
-	struct vma_iterator vmi;
-
-	mmap_assert_locked(mm);
-	vma_iter_init(&vmi, mm, 0);
-	for_each_vma(vmi, vma) {
-		struct neoos_mapping *map = neoos_vma_mapping(vma);
-
-		if (map && map->id == id)
-			return vma;
-	}
-	return NULL;
 }
 
 /* The NEOOS_PROT_* a VMA allows now. */

@@ -31,16 +31,20 @@
  *    any VMA lives, even after every /dev/neoos descriptor is closed,
  *    because the VMAs point at code and data of this module.
  *
- * Mappings are found through VMAs, never from a table (lookup.c): MAP
- * works on current->mm, and UNMAP, READ and WRITE look their address or
- * id up in current->mm, so they cannot reach another process's mappings,
- * whichever /dev/neoos descriptor they are issued on.  Ids come from one
+ * Mappings are found through VMAs: by address with vma_lookup(), by id
+ * through the id index (index.c), which only says where to look and is
+ * checked against the VMA there.  MAP works on current->mm, and UNMAP,
+ * READ and WRITE look their address or id up in current->mm, so they
+ * cannot reach another process's mappings, whichever /dev/neoos
+ * descriptor they are issued on.  Ids come from one
  * module-wide counter, so they are unique within every process; fork
  * copies them with the mappings.  INFO and LIST may look at another
  * process, read-only and with ptrace-like permission (query.c).
  *
- * Locking: neoos takes no lock of its own.  A neoos_mapping is immutable
- * once adopted except for its refcount; the counters are per CPU.  A VMA
+ * Locking: neoos takes no lock of its own but the id index's xarray lock,
+ * only inside xa_store() and xa_erase(), under mmap_lock or a VMA's
+ * ->close; lookups are RCU.  A neoos_mapping is immutable once adopted
+ * except for its refcount; the counters are per CPU.  A VMA
  * is adopted under mmap_lock held for writing and its own per-VMA write
  * lock; VMA callbacks run under the core's locks.
  */

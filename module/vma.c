@@ -53,20 +53,27 @@
 #include "compat.h"
 #include "internal.h"
 
-static atomic64_t neoos_next_id = ATOMIC64_INIT(0);
+/**
+ * neoos_mapping_discard - free a mapping that no VMA holds
+ * @map: never adopted, or its last VMA is closing
+ *
+ * After a grace period: an id lookup (neoos_find_id()) that found @map in
+ * the index before it left may still read it.  VMA users need no delay:
+ * nothing reads vma->vm_ops without mmap_lock or the VMA's own lock, and
+ * ->close runs on a VMA that is already detached and write-locked.
+ */
+void neoos_mapping_discard(struct neoos_mapping *map)
+{
+	kfree_rcu(map, rcu);
+}
 
 static void neoos_mapping_free(struct neoos_mapping *map)
 {
 	struct file *dev_file = map->dev_file;
 
 	neoos_count(mappings, -1);
-	/*
-	 * No RCU delay is needed: nothing reads vma->vm_ops without holding
-	 * mmap_lock or the VMA's own lock, and ->close runs on a VMA that is
-	 * already detached and write-locked (6.12 then points it at
-	 * vma_dummy_vm_ops).
-	 */
-	kfree(map);
+	neoos_index_del(map);
+	neoos_mapping_discard(map);
 	/*
 	 * Last: this may be the last reference to neoos.ko.  fput() defers
 	 * the final release to task work, or, when the mm is torn down by a
@@ -150,7 +157,8 @@ static bool neoos_vma_adoptable(struct vm_area_struct *vma)
  * @vma (its last VMA to close frees it) and holds a new reference to
  * @dev_file; on failure nothing changed and @map is still the caller's.
  *
- * Return: 0, -ENODEV if neoos refuses the VMA (neoos_vma_adoptable()), or
+ * Return: 0, -ENODEV if neoos refuses the VMA (neoos_vma_adoptable()),
+ * -ENOMEM if the id index has no room, or
  * -EBUSY if another thread registered it with userfaultfd before MAP
  * returned its address: such a registration could not be undone after
  * adoption, because userfaultfd refuses VM_SPECIAL VMAs other than
@@ -160,11 +168,17 @@ static bool neoos_vma_adoptable(struct vm_area_struct *vma)
 int neoos_vma_adopt(struct neoos_mapping *map, struct vm_area_struct *vma,
 		    struct file *dev_file)
 {
+	int ret;
+
 	mmap_assert_write_locked(vma->vm_mm);
 	if (!neoos_vma_adoptable(vma))
 		return -ENODEV;
 	if (userfaultfd_armed(vma))
 		return -EBUSY;
+	map->start = vma->vm_start;
+	ret = neoos_index_add(map);
+	if (ret)
+		return ret;
 
 	map->host_ops = vma->vm_ops;
 	map->vm_ops = *vma->vm_ops;
@@ -173,7 +187,6 @@ int neoos_vma_adopt(struct neoos_mapping *map, struct vm_area_struct *vma,
 	map->vm_ops.may_split = neoos_vm_may_split;
 	map->vm_ops.mremap = neoos_vm_mremap;
 	map->dev_file = get_file(dev_file);
-	map->id = atomic64_inc_return(&neoos_next_id);
 	refcount_set(&map->refs, 1);
 	neoos_count(mappings, 1);
 	neoos_count(vmas, 1);

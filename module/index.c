@@ -1,0 +1,93 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The id index: mapping id -> struct neoos_mapping, module-wide, so that a
+ * request by id costs the same with one live mapping or 60,000.
+ *
+ * The index only says where to look; the VMA stays the truth.  A lookup
+ * takes the mapping's start address from the index and accepts the VMA
+ * it finds there in the caller's mm only if that VMA belongs to the very
+ * mapping (neoos_vma_mapping()).  So an entry can never lead a process to
+ * another process's mapping (its mm has no VMA of it), after fork each
+ * process finds its own VMA (fork copies the VMA at the same address,
+ * sharing the mapping), and an entry is valid from the moment it is
+ * stored: until the VMA is adopted it does not point at the mapping, and
+ * the lookup finds nothing.  A neoos VMA never moves, grows or splits, so
+ * the start recorded at adoption holds for every VMA of the mapping.
+ *
+ * Lifetime: an entry is stored when NEOOS_IOC_MAP adopts the VMA and
+ * erased when the mapping is freed, by its last VMA's ->close.  Lookups
+ * run under rcu_read_lock(), so a mapping that was ever in the index is
+ * freed only after a grace period (neoos_mapping_discard()); nothing else
+ * in it is read without a lock.
+ *
+ * Locking: the xarray's own spinlock, taken inside xa_store()/xa_erase()
+ * only, nests inside mmap_lock and inside ->close's callers' locks; no
+ * other lock is taken under it.  Lookups are lockless.
+ */
+
+#include <linux/build_bug.h>
+#include <linux/mm.h>
+#include <linux/mmap_lock.h>
+#include <linux/rcupdate.h>
+#include <linux/slab.h>
+#include <linux/xarray.h>
+
+#include "internal.h"
+
+/* Ids are xarray indices. */
+static_assert(sizeof(unsigned long) == sizeof(u64));
+
+static DEFINE_XARRAY(neoos_ids);
+
+/* The last id handed out; ids start at 1. */
+static atomic64_t neoos_last_id = ATOMIC64_INIT(0);
+
+/**
+ * neoos_index_add - give @map an id and store it in the index
+ * @map: a mapping about to be adopted, with @map->start set
+ *
+ * Return: 0, or -ENOMEM with @map not in the index and no id taken.
+ */
+int neoos_index_add(struct neoos_mapping *map)
+{
+	u64 id = atomic64_inc_return(&neoos_last_id);
+	int ret;
+
+	ret = xa_err(xa_store(&neoos_ids, id, map, GFP_KERNEL));
+	if (ret) {
+		atomic64_cmpxchg(&neoos_last_id, id, id - 1);
+		return ret;
+	}
+	map->id = id;
+	return 0;
+}
+
+/* Remove a mapping that is being freed; its id is never used again. */
+void neoos_index_del(struct neoos_mapping *map)
+{
+	xa_erase(&neoos_ids, map->id);
+}
+
+/**
+ * neoos_find_id - the VMA of mapping @id in @mm
+ * @mm: the mm to search; its mmap_lock is held
+ * @id: a mapping id
+ *
+ * Return: the VMA, or NULL if @mm has no VMA of mapping @id.
+ */
+struct vm_area_struct *neoos_find_id(struct mm_struct *mm, u64 id)
+{
+	struct vm_area_struct *vma = NULL;
+	struct neoos_mapping *map;
+
+	mmap_assert_locked(mm);
+	rcu_read_lock();
+	map = xa_load(&neoos_ids, id);
+	if (map) {
+		vma = vma_lookup(mm, map->start);
+		if (neoos_vma_mapping(vma) != map)
+			vma = NULL;
+	}
+	rcu_read_unlock();
+	return vma;
+}
