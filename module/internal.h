@@ -7,6 +7,7 @@
 
 #include <linux/atomic.h>
 #include <linux/fs.h>
+#include <linux/list.h>
 #include <linux/mm.h>
 #include <linux/percpu.h>
 #include <linux/rcupdate.h>
@@ -84,6 +85,23 @@ struct neoos_counters {
 DECLARE_PER_CPU(struct neoos_counters, neoos_counters);
 
 #define neoos_count(field, n)	this_cpu_add(neoos_counters.field, n)
+
+/**
+ * struct neoos_mm_waiter - a caller of the per-process request lock
+ * @node: in its bucket's queue (mm_lock.c)
+ * @mm: the mm whose lock it takes
+ * @owner: whether it holds the lock; set under the bucket lock
+ */
+struct neoos_mm_waiter {
+	struct list_head node;
+	struct mm_struct *mm;
+	bool owner;
+};
+
+/* mm_lock.c */
+void __init neoos_mm_lock_init(void);
+int neoos_mm_lock(struct neoos_mm_waiter *w, struct mm_struct *mm);
+void neoos_mm_unlock(struct neoos_mm_waiter *w);
 
 /* index.c */
 int neoos_index_add(struct neoos_mapping *map);

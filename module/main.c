@@ -41,12 +41,16 @@
  * copies them with the mappings.  INFO and LIST may look at another
  * process, read-only and with ptrace-like permission (query.c).
  *
- * Locking: neoos takes no lock of its own but the id index's xarray lock,
- * only inside xa_store() and xa_erase(), under mmap_lock or a VMA's
- * ->close; lookups are RCU.  A neoos_mapping is immutable once adopted
- * except for its refcount; the counters are per CPU.  A VMA
- * is adopted under mmap_lock held for writing and its own per-VMA write
- * lock; VMA callbacks run under the core's locks.
+ * Locking, outermost first:
+ *  - the request lock (mm_lock.c): one MAP or UNMAP at a time per mm,
+ *    held from the check to vm_mmap()/vm_munmap(), which must drop
+ *    mmap_lock in between;
+ *  - mmap_lock, and on 6.4+ the per-VMA locks: the VMAs; a VMA is adopted
+ *    under mmap_lock held for writing and its own write lock;
+ *  - the id index's xarray lock (index.c), only inside xa_store() and
+ *    xa_erase(); lookups are RCU.
+ * A neoos_mapping is immutable once adopted except for its refcount; the
+ * counters are per CPU.  VMA callbacks run under the core's locks.
  */
 
 #include <linux/fs.h>
@@ -110,7 +114,18 @@ static struct miscdevice neoos_misc = {
 	.mode		= 0666,
 };
 
-module_misc_device(neoos_misc);
+static int __init neoos_init(void)
+{
+	neoos_mm_lock_init();
+	return misc_register(&neoos_misc);
+}
+module_init(neoos_init);
+
+static void __exit neoos_exit(void)
+{
+	misc_deregister(&neoos_misc);
+}
+module_exit(neoos_exit);
 
 MODULE_DESCRIPTION("NeoOS memory-mapping personality (/dev/neoos)");
 MODULE_LICENSE("GPL");

@@ -15,8 +15,12 @@
  * Between vm_mmap() and the adoption, mmap_lock is dropped.  In that
  * window the core may already have merged the new range into an adjacent
  * mapping of the same open file, and other threads of the caller may
- * unmap, mprotect or replace the range; neoos_map_adopt() tells these
- * apart and never adopts what it did not map.
+ * unmap, mprotect or replace the range with plain mmap(2) and munmap(2);
+ * neoos_map_adopt() tells these apart and never adopts what it did not
+ * map.  Other threads' MAP and UNMAP wait: MAP holds the process's
+ * request lock (mm_lock.c) from the first vm_mmap() to its return, so
+ * two MAPs' fresh attempts never meet unadopted, which is what the core
+ * would merge.
  */
 
 #include <linux/atomic.h>
@@ -349,6 +353,7 @@ static void neoos_map_undo(unsigned long start, u64 id)
 
 long neoos_ioctl_map(struct file *dev_file, void __user *argp)
 {
+	struct neoos_mm_waiter w;
 	struct neoos_mapping *map;
 	struct neoos_map args;
 	struct file *file;
@@ -377,8 +382,14 @@ long neoos_ioctl_map(struct file *dev_file, void __user *argp)
 	 * again (another thread): only the start and the id are used below.
 	 * On failure it was never adopted and is still ours.
 	 */
+	ret = neoos_mm_lock(&w, current->mm);
+	if (ret) {
+		kfree(map);
+		goto out_fput;
+	}
 	ret = neoos_map_install(map, file, dev_file, args.addr, &args.id);
 	if (IS_ERR_VALUE(ret)) {
+		neoos_mm_unlock(&w);
 		kfree(map);
 		goto out_fput;
 	}
@@ -392,6 +403,7 @@ long neoos_ioctl_map(struct file *dev_file, void __user *argp)
 		/* Only now has the call succeeded: a failed ioctl changes nothing. */
 		neoos_count(maps, 1);
 	}
+	neoos_mm_unlock(&w);
 out_fput:
 	/* Each VMA vm_mmap() made took its own reference to the file. */
 	fput(file);

@@ -159,6 +159,7 @@ static int neoos_unmap_flush(struct file *file, loff_t pos, loff_t end)
 long neoos_ioctl_unmap(void __user *argp)
 {
 	struct neoos_unmap_target t;
+	struct neoos_mm_waiter w;
 	struct neoos_unmap args;
 	int ret;
 
@@ -170,17 +171,24 @@ long neoos_ioctl_unmap(void __user *argp)
 					     args.id || !args.length)
 		return -EINVAL;
 
-	ret = neoos_unmap_lookup(current->mm, &args, &t);
+	ret = neoos_mm_lock(&w, current->mm);
 	if (ret)
 		return ret;
+	ret = neoos_unmap_lookup(current->mm, &args, &t);
+	if (ret) {
+		neoos_mm_unlock(&w);
+		return ret;
+	}
 	/*
 	 * do_munmap() is not exported, so the range is unmapped after
-	 * mmap_lock was dropped: a thread of the caller that unmaps this
-	 * mapping and maps something else in its place in between loses
-	 * that.  A neoos VMA never changes its range, so nothing outside
-	 * it is ever touched.
+	 * mmap_lock was dropped.  No MAP or UNMAP of the process runs in
+	 * between (the request lock); a thread of the caller that unmaps
+	 * this mapping with munmap(2) and maps something else in its place
+	 * with mmap(2) in between loses that.  A neoos VMA never changes its
+	 * range, so nothing outside it is ever touched.
 	 */
 	ret = vm_munmap(t.start, t.len);
+	neoos_mm_unlock(&w);
 	if (!ret) {
 		neoos_count(unmaps, 1);
 		if (t.file)
