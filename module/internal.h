@@ -33,8 +33,9 @@ struct neoos_map;
  * @dev_file: the /dev/neoos file MAP was issued on, with a reference taken
  *	at adoption; it pins neoos.ko while any VMA of the mapping lives
  * @id: unique among all neoos mappings since the module was loaded, hence
- *	within every process; the id index's key, set at adoption, so a
- *	failed MAP takes none
+ *	within every process; the id index's key, set just before adoption
+ *	(neoos_index_add()), and taken back if MAP fails (a failed MAP
+ *	takes none)
  * @start: vm_start of every VMA of the mapping (fork keeps the address,
  *	and a neoos VMA never moves), where an id lookup looks
  * @rcu: for freeing after id lookups that may still read @start
@@ -105,6 +106,7 @@ void neoos_mm_unlock(struct neoos_mm_waiter *w);
 
 /* index.c */
 int neoos_index_add(struct neoos_mapping *map);
+void neoos_index_cancel(struct neoos_mapping *map);
 void neoos_index_del(struct neoos_mapping *map);
 struct vm_area_struct *neoos_find_id(struct mm_struct *mm, u64 id);
 
@@ -117,8 +119,9 @@ long neoos_ioctl_map(struct file *dev_file, void __user *argp);
 
 /* vma.c */
 int neoos_vm_may_split(struct vm_area_struct *vma, unsigned long addr);
-int neoos_vma_adopt(struct neoos_mapping *map, struct vm_area_struct *vma,
-		    struct file *dev_file);
+int neoos_vma_check(struct vm_area_struct *vma);
+void neoos_vma_adopt(struct neoos_mapping *map, struct vm_area_struct *vma,
+		     struct file *dev_file);
 void neoos_mapping_discard(struct neoos_mapping *map);
 
 /* lookup.c */

@@ -36,15 +36,23 @@
  * checked against the VMA there.  MAP works on current->mm, and UNMAP,
  * READ and WRITE look their address or id up in current->mm, so they
  * cannot reach another process's mappings, whichever /dev/neoos
- * descriptor they are issued on.  Ids come from one
- * module-wide counter, so they are unique within every process; fork
- * copies them with the mappings.  INFO and LIST may look at another
- * process, read-only and with ptrace-like permission (query.c).
+ * descriptor they are issued on.  Ids come from one module-wide counter,
+ * so they are unique within every process; fork copies them with the
+ * mappings.  INFO and LIST may look at another process, read-only and
+ * with ptrace-like permission (query.c).
+ *
+ * Atomicity: every request is atomic with respect to the other neoos
+ * requests of the process's threads.  READ, WRITE, INFO and LIST check
+ * and act in one hold of mmap_lock (READ and WRITE once per page, each
+ * page looking the id up again).  MAP and UNMAP must drop mmap_lock
+ * between their check and vm_mmap()/vm_munmap(); they hold the process's
+ * request lock across both (mm_lock.c), so that no other MAP or UNMAP of
+ * the process runs in between.  MAP publishes nothing - id, address,
+ * mapping - until its last step, in one hold of mmap_lock for writing;
+ * a failed MAP leaves nothing.
  *
  * Locking, outermost first:
- *  - the request lock (mm_lock.c): one MAP or UNMAP at a time per mm,
- *    held from the check to vm_mmap()/vm_munmap(), which must drop
- *    mmap_lock in between;
+ *  - the request lock (mm_lock.c): one MAP or UNMAP at a time per mm;
  *  - mmap_lock, and on 6.4+ the per-VMA locks: the VMAs; a VMA is adopted
  *    under mmap_lock held for writing and its own write lock;
  *  - the id index's xarray lock (index.c), only inside xa_store() and

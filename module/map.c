@@ -18,12 +18,9 @@
  * unmap, mprotect or replace the range with plain mmap(2) and munmap(2);
  * neoos_map_adopt() tells these apart and never adopts what it did not
  * map.  Other threads' MAP and UNMAP wait: MAP holds the process's
- * request lock (mm_lock.c) from the first vm_mmap() to its return, so
- * two MAPs' fresh attempts never meet unadopted, which is what the core
- * would merge.
+ * request lock (mm_lock.c) from the first vm_mmap() to the adoption.
  */
 
-#include <linux/atomic.h>
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/hugetlb.h>
@@ -31,6 +28,7 @@
 #include <linux/mm.h>
 #include <linux/mman.h>
 #include <linux/mmap_lock.h>
+#include <linux/pagemap.h>
 #include <linux/path.h>
 #include <linux/sched.h>
 #include <linux/shmem_fs.h>
@@ -214,82 +212,168 @@ static int neoos_vma_is_new(const struct neoos_attempt *a,
 }
 
 /*
- * Adopt for @map the VMA vm_mmap() made for @a at @start.  On success *@id
- * is the mapping's id: once mmap_lock is dropped, another thread may unmap
- * the mapping and free @map, so nothing of it is read afterwards.
+ * Copy the answer to the caller while holding mmap_lock, where no page
+ * fault may be taken (it would take mmap_lock again): -EFAULT if the page
+ * is not there, and the caller faults it in and tries again.
+ */
+static int neoos_map_copy_out(void __user *argp, const struct neoos_map *args)
+{
+	unsigned long left;
+
+	pagefault_disable();
+	left = copy_to_user(argp, args, sizeof(*args));
+	pagefault_enable();
+	return left ? -EFAULT : 0;
+}
+
+/* neoos_map_adopt(): the attempt is exactly the range, but not adopted. */
+#define NEOOS_MAP_READY	1
+
+/*
+ * Adopt for @map the VMA vm_mmap() made for @a at @start, or with @check_only
+ * only see whether it could be.  In one hold of mmap_lock for writing: the
+ * VMA is checked to be exactly the attempt, the id is taken, the answer is
+ * copied to the caller and the VMA is adopted.  So a MAP that fails has
+ * published nothing, and once mmap_lock is dropped the mapping is the
+ * caller's: another thread may unmap it and free @map, so nothing of @map
+ * is read afterwards.
  *
- * Return: 0, or -EAGAIN (merged, see neoos_map_install()), -EBUSY (the
- * range changed under us), -ENODEV (the target made a mapping neoos
- * refuses), -EINTR (a fatal signal: the process is exiting, which takes
- * the mapping down).
+ * Return: 0 (adopted), NEOOS_MAP_READY (@check_only: could be), -EAGAIN
+ * (merged into a larger VMA, see neoos_map_install()), -EBUSY (the range
+ * holds something else now), -ENODEV (the target made a mapping neoos
+ * refuses), -ENOMEM (no memory for the index), -EFAULT (@argp could not
+ * be written without a fault), -EINTR (a fatal signal: the process is
+ * exiting, which takes the attempt down).
  */
 static int neoos_map_adopt(struct neoos_mapping *map,
-			   const struct neoos_attempt *a,
-			   struct file *dev_file, unsigned long start, u64 *id)
+			   const struct neoos_attempt *a, struct file *dev_file,
+			   unsigned long start, bool check_only,
+			   void __user *argp, struct neoos_map *args)
 {
 	struct mm_struct *mm = current->mm;
 	struct vm_area_struct *vma;
-	bool ours;
 	int ret;
 
 	if (mmap_write_lock_killable(mm))
 		return -EINTR;
 	vma = vma_lookup(mm, start);
 	ret = neoos_vma_is_new(a, vma, start);
-	ours = !ret;
-	if (ours)
-		ret = neoos_vma_adopt(map, vma, dev_file);
 	if (!ret)
-		*id = map->id;
-	mmap_write_unlock(mm);
+		ret = neoos_vma_check(vma);
+	if (!ret && check_only)
+		ret = NEOOS_MAP_READY;
+	if (ret)
+		goto out;
 
-	/*
-	 * A VMA that is ours but that neoos_vma_adopt() refused was checked
-	 * to be exactly the new range under mmap_lock: unmap it.  (do_munmap()
-	 * is not exported, so this cannot be done under the same lock hold;
-	 * a thread of the caller that replaces the range in between loses
-	 * its replacement.)
-	 */
-	if (ours && ret)
-		vm_munmap(start, a->len);
+	map->start = start;
+	ret = neoos_index_add(map);
+	if (ret)
+		goto out;
+	args->addr = start + map->page_off;
+	args->id = map->id;
+	ret = neoos_map_copy_out(argp, args);
+	if (ret)
+		neoos_index_cancel(map);
+	else
+		neoos_vma_adopt(map, vma, dev_file);
+out:
+	mmap_write_unlock(mm);
 	return ret;
 }
 
 /*
- * Take back an attempt for @a at @start that the core merged into a
- * neighbour: unmap exactly its range if it still is what neoos_vma_is_new()
- * takes for the attempt, merged or not - not the mapping MAP adopted
- * since, should another thread have freed the range and the retry landed
- * there.  The window between this check and vm_munmap() remains, as in
- * UNMAP.
+ * Take back the attempt for @a at @start: unmap exactly its range if it
+ * still is what neoos_vma_is_new() takes for the attempt, merged or not.
+ * Nothing else is ever unmapped.  The caller holds the request lock, so
+ * no other MAP or UNMAP of the process runs in the window between the
+ * check and vm_munmap(); see neoos(4) for what plain munmap(2) and
+ * mmap(2) of other threads can do there.
+ *
+ * Return: 0 (taken back, or nothing of the attempt is left), or
+ * vm_munmap()'s error: -ENOMEM when taking back a merged attempt needs a
+ * split beyond vm.max_map_count, -EINTR for a dying process.
  */
-static void neoos_map_take_back(const struct neoos_attempt *a,
-				unsigned long start)
+static int neoos_map_take_back(const struct neoos_attempt *a,
+			       unsigned long start)
 {
 	struct mm_struct *mm = current->mm;
 	bool ours;
 
-	mmap_read_lock(mm);
+	if (mmap_read_lock_killable(mm))
+		return -EINTR;
 	ours = neoos_vma_is_new(a, vma_lookup(mm, start), start) != -EBUSY;
 	mmap_read_unlock(mm);
-	if (ours)
-		vm_munmap(start, a->len);
+	return ours ? vm_munmap(start, a->len) : 0;
+}
+
+/* The attempts MAP left where the core merged them, newest last. */
+struct neoos_merged {
+	unsigned long start[NEOOS_MAP_TRIES];
+	int n;
+};
+
+/* Take back every merged attempt; on error, those not taken back stay. */
+static int neoos_map_take_back_merged(const struct neoos_attempt *a,
+				      struct neoos_merged *m)
+{
+	int ret;
+
+	while (m->n) {
+		ret = neoos_map_take_back(a, m->start[m->n - 1]);
+		if (ret)
+			return ret;
+		m->n--;
+	}
+	return 0;
 }
 
 /*
- * Map @file for @map and adopt the VMA; return its start or an error.
+ * The attempt at *@addr stands alone: take back the merged ones before it
+ * is adopted.  Taking back an attempt that filled a hole between two of
+ * the caller's mappings needs a split, which fails at vm.max_map_count
+ * while the new attempt holds a VMA of its own; then the new attempt is
+ * taken back first, which makes room, and MAP maps again.
+ *
+ * Return: 0 to adopt the attempt at *@addr, -EAGAIN to map again (*@addr
+ * is 0 then), or the error of a take-back.
+ */
+static int neoos_map_clear_merged(const struct neoos_attempt *a,
+				  struct neoos_merged *m, unsigned long *addr)
+{
+	int ret = neoos_map_take_back_merged(a, m);
+
+	if (ret != -ENOMEM)
+		return ret;
+	ret = neoos_map_take_back(a, *addr);
+	*addr = 0;
+	return ret ?: neoos_map_take_back_merged(a, m) ?: -EAGAIN;
+}
+
+/*
+ * Map @file for @map and adopt the VMA; on success @args holds the answer,
+ * already copied to @argp.  The caller holds the request lock.
  *
  * The core merges a new file mapping into an adjacent VMA of the same open
  * file with the same flags and the following (or preceding) file pages -
  * say the caller's own mmap(2) of the next page of the same fd.  Such a
- * VMA is the caller's, not ours to adopt.  The attempt is left in place
- * while MAP tries again without the hint, so that the next vm_mmap()
- * cannot land in the same spot, and taken back at the end: unmapping
- * exactly the attempt's range gives the neighbour back its own extent.
+ * VMA is the caller's, not ours to adopt.  (Two MAPs' fresh attempts never
+ * meet: the request lock orders them, and an adopted VMA never merges.)
+ * The attempt is left in place while MAP tries again without the hint, so
+ * that the next vm_mmap() cannot land in the same spot.  When an attempt
+ * stands alone, the merged ones are taken back before it is adopted
+ * (neoos_map_clear_merged()): unmapping exactly an attempt's range gives
+ * the neighbour its own extent back, and a MAP that fails must leave
+ * nothing behind.
+ *
+ * Return: 0, or an error with nothing of MAP left in the address space,
+ * unless taking an attempt back failed too: then that error (-ENOMEM at
+ * vm.max_map_count, even with the new attempt gone), and the attempt
+ * stays merged into the caller's mapping, as mmap(2) at that place would
+ * have left it.
  */
-static long neoos_map_install(struct neoos_mapping *map, struct file *file,
-			      struct file *dev_file, unsigned long hint,
-			      u64 *id)
+static int neoos_map_install(struct neoos_mapping *map, struct file *file,
+			     struct file *dev_file, void __user *argp,
+			     struct neoos_map *args)
 {
 	const struct neoos_attempt a = {
 		.file = file,
@@ -298,57 +382,46 @@ static long neoos_map_install(struct neoos_mapping *map, struct file *file,
 		.shared = map->flags & NEOOS_MAP_SHARED,
 	};
 	unsigned long prot = neoos_mmap_prot(map->prot);
-	unsigned long merged[NEOOS_MAP_TRIES];
-	unsigned long addr = -ENOMEM;
-	int n = 0, ret = -EAGAIN;
+	unsigned long hint = args->addr, addr = 0;
+	struct neoos_merged m = { .n = 0 };
+	int tries = 0, ret, err;
 
-	while (ret == -EAGAIN && n < NEOOS_MAP_TRIES) {
-		addr = vm_mmap(file, hint, a.len, prot,
-			       a.shared ? MAP_SHARED : MAP_PRIVATE,
-			       a.pgoff << PAGE_SHIFT);
-		if (IS_ERR_VALUE(addr))
-			break;
-		ret = neoos_map_adopt(map, &a, dev_file, addr, id);
-		if (ret == -EAGAIN)
-			merged[n++] = addr;
-		hint = 0;
-	}
-	while (n--)
-		neoos_map_take_back(&a, merged[n]);
+	do {
+		if (!addr) {
+			/* Merged at every place tried: no room where it stands alone. */
+			if (tries++ == NEOOS_MAP_TRIES) {
+				ret = -ENOMEM;
+				break;
+			}
+			addr = vm_mmap(file, hint, a.len, prot,
+				       a.shared ? MAP_SHARED : MAP_PRIVATE,
+				       a.pgoff << PAGE_SHIFT);
+			if (IS_ERR_VALUE(addr)) {
+				ret = (int)addr;
+				addr = 0;
+				break;
+			}
+			hint = 0;
+		}
+		ret = neoos_map_adopt(map, &a, dev_file, addr, m.n > 0,
+				      argp, args);
+		if (ret == -EAGAIN) {
+			m.start[m.n++] = addr;
+			addr = 0;
+		} else if (ret == NEOOS_MAP_READY) {
+			ret = neoos_map_clear_merged(&a, &m, &addr) ?: -EAGAIN;
+		} else if (ret == -EFAULT &&
+			   !fault_in_safe_writeable(argp, sizeof(*args))) {
+			ret = -EAGAIN;
+		}
+	} while (ret == -EAGAIN);
 
-	if (IS_ERR_VALUE(addr))
-		return (long)addr;
-	/* Merged at every place tried: no room where it stands alone. */
-	if (ret == -EAGAIN)
-		return -ENOMEM;
-	return ret ? ret : (long)addr;
-}
-
-/*
- * Undo a MAP that made its mapping but cannot report it: remove the
- * mapping @id, whose VMA starts at @start.
- *
- * Another thread of the caller may have unmapped the range since MAP
- * adopted it, and mapped something else there; that must not be touched.
- * Ids are never reused and a neoos VMA never changes its range, so the id
- * and the start name the mapping.  (The window between this check and
- * vm_munmap() remains, as in UNMAP.)
- */
-static void neoos_map_undo(unsigned long start, u64 id)
-{
-	struct mm_struct *mm = current->mm;
-	struct neoos_mapping *map;
-	struct vm_area_struct *vma;
-	unsigned long len = 0;
-
-	mmap_read_lock(mm);
-	vma = vma_lookup(mm, start);
-	map = neoos_vma_mapping(vma);
-	if (map && map->id == id && vma->vm_start == start)
-		len = vma->vm_end - vma->vm_start;
-	mmap_read_unlock(mm);
-	if (len)
-		vm_munmap(start, len);
+	if (!ret)
+		return 0;
+	/* The new attempt first: it may be what makes room for the others. */
+	err = addr ? neoos_map_take_back(&a, addr) : 0;
+	err = neoos_map_take_back_merged(&a, &m) ?: err;
+	return err ?: ret;
 }
 
 long neoos_ioctl_map(struct file *dev_file, void __user *argp)
@@ -364,6 +437,13 @@ long neoos_ioctl_map(struct file *dev_file, void __user *argp)
 	ret = neoos_map_check_args(&args);
 	if (ret)
 		return ret;
+	/*
+	 * The answer goes back into @argp: if it cannot be written, fail now,
+	 * before anything changed.  (Should it become unwritable later, the
+	 * copy under mmap_lock fails and MAP takes everything back.)
+	 */
+	if (fault_in_safe_writeable(argp, sizeof(args)))
+		return -EFAULT;
 
 	file = neoos_map_target(&args);
 	if (IS_ERR(file))
@@ -377,33 +457,20 @@ long neoos_ioctl_map(struct file *dev_file, void __user *argp)
 		goto out_fput;
 	}
 
-	/*
-	 * On success @map belongs to the VMA, which may already be gone
-	 * again (another thread): only the start and the id are used below.
-	 * On failure it was never adopted and is still ours.
-	 */
 	ret = neoos_mm_lock(&w, current->mm);
-	if (ret) {
-		kfree(map);
-		goto out_fput;
-	}
-	ret = neoos_map_install(map, file, dev_file, args.addr, &args.id);
-	if (IS_ERR_VALUE(ret)) {
+	if (!ret) {
+		ret = neoos_map_install(map, file, dev_file, argp, &args);
 		neoos_mm_unlock(&w);
-		kfree(map);
-		goto out_fput;
 	}
-	args.addr = ret + offset_in_page(args.offset);
-	ret = 0;
-	if (copy_to_user(argp, &args, sizeof(args))) {
-		/* Nobody learnt the address: take the mapping back. */
-		neoos_map_undo(args.addr & PAGE_MASK, args.id);
-		ret = -EFAULT;
-	} else {
-		/* Only now has the call succeeded: a failed ioctl changes nothing. */
+	/*
+	 * On success @map belongs to its VMA, which may already be gone again
+	 * (another thread).  On failure it was never adopted and is still
+	 * ours, but may have been in the id index for a moment.
+	 */
+	if (ret)
+		neoos_mapping_discard(map);
+	else
 		neoos_count(maps, 1);
-	}
-	neoos_mm_unlock(&w);
 out_fput:
 	/* Each VMA vm_mmap() made took its own reference to the file. */
 	fput(file);

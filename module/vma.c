@@ -148,38 +148,43 @@ static bool neoos_vma_adoptable(struct vm_area_struct *vma)
 }
 
 /**
- * neoos_vma_adopt - make the core's new mapping of the target a neoos VMA
- * @map: the mapping being made, owned by the caller
- * @vma: the VMA vm_mmap() made for it, exactly its range
- * @dev_file: the /dev/neoos file the MAP ioctl was issued on
+ * neoos_vma_check - can the core's new mapping of the target be adopted?
+ * @vma: the VMA vm_mmap() made for a MAP, exactly its range
  *
- * The caller holds mmap_lock for writing.  On success @map belongs to
- * @vma (its last VMA to close frees it) and holds a new reference to
- * @dev_file; on failure nothing changed and @map is still the caller's.
+ * The caller holds mmap_lock for writing, and adopts @vma in the same
+ * hold if this says yes.
  *
- * Return: 0, -ENODEV if neoos refuses the VMA (neoos_vma_adoptable()),
- * -ENOMEM if the id index has no room, or
+ * Return: 0, -ENODEV if neoos refuses the VMA (neoos_vma_adoptable()), or
  * -EBUSY if another thread registered it with userfaultfd before MAP
  * returned its address: such a registration could not be undone after
  * adoption, because userfaultfd refuses VM_SPECIAL VMAs other than
  * hugetlb (VM_DONTEXPAND) from 6.12 on, and on 6.1 recognises shmem by
  * its vm_ops pointer.
  */
-int neoos_vma_adopt(struct neoos_mapping *map, struct vm_area_struct *vma,
-		    struct file *dev_file)
+int neoos_vma_check(struct vm_area_struct *vma)
 {
-	int ret;
-
 	mmap_assert_write_locked(vma->vm_mm);
 	if (!neoos_vma_adoptable(vma))
 		return -ENODEV;
 	if (userfaultfd_armed(vma))
 		return -EBUSY;
-	map->start = vma->vm_start;
-	ret = neoos_index_add(map);
-	if (ret)
-		return ret;
+	return 0;
+}
 
+/**
+ * neoos_vma_adopt - make the core's new mapping of the target a neoos VMA
+ * @map: the mapping being made, owned by the caller, with its id
+ * @vma: the VMA vm_mmap() made for it, passed by neoos_vma_check()
+ * @dev_file: the /dev/neoos file the MAP ioctl was issued on
+ *
+ * The caller holds mmap_lock for writing, since before neoos_vma_check().
+ * From here on @map belongs to @vma (its last VMA to close frees it) and
+ * holds a new reference to @dev_file.
+ */
+void neoos_vma_adopt(struct neoos_mapping *map, struct vm_area_struct *vma,
+		     struct file *dev_file)
+{
+	mmap_assert_write_locked(vma->vm_mm);
 	map->host_ops = vma->vm_ops;
 	map->vm_ops = *vma->vm_ops;
 	map->vm_ops.open = neoos_vm_open;
@@ -195,5 +200,4 @@ int neoos_vma_adopt(struct neoos_mapping *map, struct vm_area_struct *vma,
 	neoos_vma_start_write(vma);
 	vma->vm_ops = &map->vm_ops;
 	neoos_vma_flags_set(vma, VM_DONTEXPAND);
-	return 0;
 }
