@@ -137,6 +137,9 @@ long neoos_ioctl_unmap(void __user *argp);
 long neoos_ioctl_info(void __user *argp);
 long neoos_ioctl_list(void __user *argp);
 
+/* msync.c */
+long neoos_ioctl_msync(void __user *argp);
+
 /* stats.c */
 long neoos_ioctl_stats(void __user *argp);
 

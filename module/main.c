@@ -103,6 +103,8 @@ static long neoos_dev_ioctl(struct file *file, unsigned int cmd,
 		return neoos_ioctl_list(argp);
 	case NEOOS_IOC_STATS:
 		return neoos_ioctl_stats(argp);
+	case NEOOS_IOC_MSYNC:
+		return neoos_ioctl_msync(argp);
 	default:
 		return -ENOIOCTLCMD;
 	}

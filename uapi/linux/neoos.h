@@ -14,7 +14,7 @@
 #include <linux/types.h>
 
 #define NEOOS_ABI_MAJOR		1
-#define NEOOS_ABI_MINOR		0
+#define NEOOS_ABI_MINOR		1
 
 /**
  * struct neoos_version - answer of NEOOS_IOC_VERSION
@@ -148,6 +148,28 @@ struct neoos_rw {
 	__u32 pad;
 };
 
+/* NEOOS_IOC_MSYNC flags, as msync(2)'s: one of ASYNC and SYNC, maybe INVALIDATE. */
+#define NEOOS_MS_ASYNC		0x1
+#define NEOOS_MS_INVALIDATE	0x2
+#define NEOOS_MS_SYNC		0x4
+
+/**
+ * struct neoos_msync - argument of NEOOS_IOC_MSYNC (ABI 1.1)
+ * @id: a mapping of the calling process
+ * @offset: byte offset in the mapping
+ * @length: bytes from @offset, 0 for the rest of the mapping; @offset +
+ *	@length must not pass its end
+ * @flags: NEOOS_MS_*
+ * @pad: zero
+ */
+struct neoos_msync {
+	__u64 id;
+	__u64 offset;
+	__u64 length;
+	__u32 flags;
+	__u32 pad;
+};
+
 /**
  * struct neoos_list - argument of NEOOS_IOC_LIST
  * @pid: 0 for the calling process, else a process id (as for INFO)
@@ -187,5 +209,6 @@ struct neoos_stats {
 #define NEOOS_IOC_WRITE		_IOW(NEOOS_IOC_MAGIC, 0x05, struct neoos_rw)
 #define NEOOS_IOC_LIST		_IOWR(NEOOS_IOC_MAGIC, 0x06, struct neoos_list)
 #define NEOOS_IOC_STATS		_IOR(NEOOS_IOC_MAGIC, 0x07, struct neoos_stats)
+#define NEOOS_IOC_MSYNC		_IOW(NEOOS_IOC_MAGIC, 0x08, struct neoos_msync)
 
 #endif /* _UAPI_LINUX_NEOOS_H */
