@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The extended mapping calls: sys_mmap_ex(), sys_munmap_id(), sys_msync()
- * and sys_mprotect().  msync and mprotect are Linux's own system calls on
- * the whole neoos VMA, which the kernel allows (only partial ones are
- * refused) and checks against what the file's descriptor permits.
+ * and sys_mprotect().  sys_msync() is NEOOS_IOC_MSYNC, which finds the
+ * mapping and syncs it in one request.  sys_mprotect() is Linux's own
+ * mprotect(2) of the whole neoos VMA, which the kernel allows (only
+ * partial ones are refused) and checks against what the file's
+ * descriptor permits.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -75,11 +77,10 @@ __neoos_public int sys_munmap_id(uint64_t id)
 
 /*
  * The page-aligned range around mapping @id: [*start, *start + *len); the
- * user range starts *user_off bytes into it and is *user_len long (if
- * @user_len is not NULL).
+ * user range starts *user_off bytes into it.
  */
 static int neoos_vma_of(uint64_t id, uintptr_t *start, uint64_t *len,
-			uint64_t *user_off, uint64_t *user_len)
+			uint64_t *user_off)
 {
 	struct neoos_info info = { .query = NEOOS_INFO_BY_ID, .id = id };
 	long page = sysconf(_SC_PAGESIZE);
@@ -92,8 +93,6 @@ static int neoos_vma_of(uint64_t id, uintptr_t *start, uint64_t *len,
 	*start = (uintptr_t)info.addr & ~(uintptr_t)(page - 1);
 	*user_off = info.addr - *start;
 	*len = (*user_off + info.length + page - 1) & ~(uint64_t)(page - 1);
-	if (user_len)
-		*user_len = info.length;
 	return 0;
 }
 
@@ -106,13 +105,13 @@ static int neoos_mman_prot(int prot)
 
 __neoos_public int sys_mprotect(uint64_t id, int prot)
 {
-	uint64_t len, off;
-	uintptr_t start;
+	uint64_t len = 0, off = 0;
+	uintptr_t start = 0;
 	int ret;
 
 	if (prot & ~NEOOS_PROT_ALL)
 		return __neoos_set_error(E_INVAL);
-	ret = neoos_vma_of(id, &start, &len, &off, NULL);
+	ret = neoos_vma_of(id, &start, &len, &off);
 	if (ret)
 		return ret;
 	if (mprotect((void *)start, len, neoos_mman_prot(prot)))
@@ -120,42 +119,23 @@ __neoos_public int sys_mprotect(uint64_t id, int prot)
 	return E_OK;
 }
 
-static int neoos_msync_flags(int flags)
-{
-	int sync = flags & (NEOOS_MS_SYNC | NEOOS_MS_ASYNC);
-
-	if ((flags & ~(NEOOS_MS_SYNC | NEOOS_MS_ASYNC | NEOOS_MS_INVALIDATE)) ||
-	    (sync != NEOOS_MS_SYNC && sync != NEOOS_MS_ASYNC))
-		return -1;
-	return ((flags & NEOOS_MS_SYNC) ? MS_SYNC : MS_ASYNC) |
-	       ((flags & NEOOS_MS_INVALIDATE) ? MS_INVALIDATE : 0);
-}
-
 __neoos_public int sys_msync(uint64_t id, uint64_t offset, uint64_t length,
 			     int flags)
 {
-	long page = sysconf(_SC_PAGESIZE);
-	int ms = neoos_msync_flags(flags);
-	uint64_t len, off, user_len, first, last;
-	uintptr_t start;
-	int ret;
+	struct neoos_msync m = {
+		.id = id,
+		.offset = offset,
+		.length = length,
+		.flags = (uint32_t)flags,
+	};
+	int dev;
 
-	if (ms < 0)
+	if (flags < 0)
 		return __neoos_set_error(E_INVAL);
-	ret = neoos_vma_of(id, &start, &len, &off, &user_len);
-	if (ret)
-		return ret;
-	/* [offset, offset + length) must lie inside the mapping's bytes. */
-	if (offset > user_len)
-		return __neoos_set_error(E_INVAL);
-	if (!length)
-		length = user_len - offset;
-	if (length > user_len - offset)
-		return __neoos_set_error(E_INVAL);
-	/* The pages covering it. */
-	first = (off + offset) & ~(uint64_t)(page - 1);
-	last = (off + offset + length + page - 1) & ~(uint64_t)(page - 1);
-	if (msync((void *)(start + first), last - first, ms))
+	dev = __neoos_device();
+	if (dev < 0)
+		return dev;
+	if (__neoos_ioctl(dev, NEOOS_IOC_MSYNC, &m) < 0)
 		return __neoos_fail();
 	return E_OK;
 }

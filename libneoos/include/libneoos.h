@@ -23,10 +23,7 @@
 extern "C" {
 #endif
 
-/* sys_msync() flags: exactly one of ASYNC and SYNC, maybe INVALIDATE. */
-#define NEOOS_MS_ASYNC		0x1
-#define NEOOS_MS_INVALIDATE	0x2
-#define NEOOS_MS_SYNC		0x4
+/* sys_msync() flags: NEOOS_MS_* in <linux/neoos.h>. */
 
 #define NEOOS_PATH_MAX		4096
 
