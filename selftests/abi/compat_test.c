@@ -23,6 +23,7 @@ _Static_assert(sizeof(struct neoos_info) == 72, "info");
 _Static_assert(sizeof(struct neoos_rw) == 40, "rw");
 _Static_assert(sizeof(struct neoos_list) == 16, "list");
 _Static_assert(sizeof(struct neoos_stats) == 64, "stats");
+_Static_assert(sizeof(struct neoos_msync) == 32, "msync");
 _Static_assert(offsetof(struct neoos_map, offset) == 16, "map.offset");
 _Static_assert(offsetof(struct neoos_info, id) == 8, "info.id");
 _Static_assert(offsetof(struct neoos_info, path_size) == 48, "info.path_size");
@@ -105,6 +106,8 @@ TEST_F(compat, every_ioctl_from_32_bit)
 	ASSERT_EQ(0, ioctl(self->dev, NEOOS_IOC_READ, &rw));
 	EXPECT_EQ('c', buf[1]);
 	EXPECT_EQ('z', buf[2]);
+	ASSERT_EQ(0, ioctl(self->dev, NEOOS_IOC_MSYNC, &(struct neoos_msync){
+		.id = m.id, .offset = 2, .length = 2, .flags = NEOOS_MS_SYNC }));
 
 	ASSERT_EQ(0, ioctl(self->dev, NEOOS_IOC_STATS, &st));
 	EXPECT_LE(1, st.live_mappings);

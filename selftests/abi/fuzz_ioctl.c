@@ -66,17 +66,19 @@ void random_ioctl(struct worker *w)
 	static const unsigned long cmds[] = {
 		NEOOS_IOC_VERSION, NEOOS_IOC_MAP, NEOOS_IOC_UNMAP,
 		NEOOS_IOC_INFO, NEOOS_IOC_READ, NEOOS_IOC_WRITE,
-		NEOOS_IOC_LIST, NEOOS_IOC_STATS,
+		NEOOS_IOC_LIST, NEOOS_IOC_STATS, NEOOS_IOC_MSYNC,
 	};
+	const unsigned int ncmds = sizeof(cmds) / sizeof(cmds[0]);
 	union {
 		struct neoos_map m;
 		struct neoos_unmap u;
 		struct neoos_info i;
 		struct neoos_rw rw;
 		struct neoos_list l;
+		struct neoos_msync ms;
 		uint64_t raw[16];
 	} a;
-	unsigned long cmd = cmds[below(8)], arg = (unsigned long)&a;
+	unsigned long cmd = cmds[below(ncmds)], arg = (unsigned long)&a;
 
 	for (int i = 0; i < 16; i++)
 		a.raw[i] = below(2) ? rnd() : 0;
@@ -89,14 +91,14 @@ void random_ioctl(struct worker *w)
 		 * Same magic, an unknown number, random size and direction.
 		 * Never a real command with unchecked random pointers in it.
 		 */
-		cmd = _IOC(below(4), NEOOS_IOC_MAGIC, 8 + below(248),
+		cmd = _IOC(below(4), NEOOS_IOC_MAGIC, ncmds + below(256 - ncmds),
 			   below(1 << 13));
 		break;
 	case 2:
 		/* A real number with a wrong size or direction. */
 		cmd = _IOC(below(4), NEOOS_IOC_MAGIC, _IOC_NR(cmd),
 			   below(1 << 13));
-		for (int i = 0; i < 8; i++)
+		for (unsigned int i = 0; i < ncmds; i++)
 			if (cmd == cmds[i])
 				cmd ^= _IOC(0, 0, 0, 8);
 		break;
@@ -158,6 +160,15 @@ void random_ioctl(struct worker *w)
 		if (a.rw.buf >= (uintptr_t)w->buf &&
 		    a.rw.buf < (uintptr_t)w->buf + PAGE && a.rw.length > PAGE)
 			a.rw.length = below(PAGE);
+	} else if (cmd == NEOOS_IOC_MSYNC) {
+		if (below(4)) {
+			a.ms.id = any_id(w);
+			a.ms.offset = below(3) ? below(2 * PAGE) : rnd();
+			a.ms.length = below(3) ? below(2 * PAGE) : rnd();
+			a.ms.flags = any_bits(NEOOS_MS_ASYNC | NEOOS_MS_INVALIDATE |
+					      NEOOS_MS_SYNC);
+			a.ms.pad = below(8) ? 0 : (uint32_t)rnd();
+		}
 	} else if (cmd == NEOOS_IOC_LIST) {
 		a.l.pid = below(2) ? 0 : w->npeers ?
 			  w->peers[below(w->npeers)] : (int)rnd();

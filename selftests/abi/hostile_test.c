@@ -59,6 +59,7 @@ struct ctx {
 		struct neoos_rw rw;
 		struct neoos_list l;
 		struct neoos_stats s;
+		struct neoos_msync ms;
 		char raw[256];
 	} arg;
 };
@@ -77,6 +78,7 @@ enum build {
 	B_READ,		/* read 1 byte of the RW mapping, field a := b */
 	B_WRITE,	/* the same for write */
 	B_LIST,		/* list own, field a := b */
+	B_MSYNC,	/* msync all of the RW mapping, field a := b */
 	B_RAW,		/* the ioctl number is the point; arg is the buffer */
 };
 
@@ -89,6 +91,7 @@ enum field {
 	RW_ID, RW_OFFSET, RW_LENGTH, RW_BUF, RW_FLAGS, RW_PAD, RW_ON_RO,
 	RW_ON_NONE,
 	L_PID, L_COUNT, L_IDS,
+	MS_ID, MS_OFFSET, MS_LENGTH, MS_FLAGS, MS_PAD,
 };
 
 /* Special values of b. */
@@ -174,6 +177,10 @@ static void valid_arg(struct ctx *c, unsigned long cmd)
 	case _IOC_NR(NEOOS_IOC_LIST):
 		c->arg.l.count = 0;
 		break;
+	case _IOC_NR(NEOOS_IOC_MSYNC):
+		c->arg.ms.id = c->id_rw;
+		c->arg.ms.flags = NEOOS_MS_SYNC;
+		break;
 	}
 }
 
@@ -214,6 +221,11 @@ static void set_field(struct ctx *c, int f, uint64_t v)
 	case L_PID: c->arg.l.pid = (int32_t)v; break;
 	case L_COUNT: c->arg.l.count = v; c->arg.l.ids = (uintptr_t)c->buf; break;
 	case L_IDS: c->arg.l.ids = v; c->arg.l.count = 4; break;
+	case MS_ID: c->arg.ms.id = v; break;
+	case MS_OFFSET: c->arg.ms.offset = v; break;
+	case MS_LENGTH: c->arg.ms.length = v; break;
+	case MS_FLAGS: c->arg.ms.flags = v; break;
+	case MS_PAD: c->arg.ms.pad = v; break;
 	}
 }
 
@@ -235,6 +247,7 @@ static unsigned long build(struct ctx *c, const struct row *r)
 	case B_READ:
 	case B_WRITE:
 	case B_LIST:
+	case B_MSYNC:
 		valid_arg(c, r->cmd);
 		set_field(c, r->a, r->b);
 		break;
@@ -290,6 +303,7 @@ static const struct row fixed_rows[] = {
 	PTR_ROWS(NEOOS_IOC_WRITE),
 	PTR_ROWS(NEOOS_IOC_LIST),
 	PTR_ROWS(NEOOS_IOC_STATS),
+	PTR_ROWS(NEOOS_IOC_MSYNC),
 	/* Valid input, output page read-only: nothing may be left behind. */
 	{ "VERSION to read-only page", NEOOS_IOC_VERSION, B_ROPAGE, 0, 0, EFAULT },
 	{ "STATS to read-only page", NEOOS_IOC_STATS, B_ROPAGE, 0, 0, EFAULT },
@@ -435,6 +449,22 @@ static const struct row fixed_rows[] = {
 	{ "WRITE read-only mapping", NEOOS_IOC_WRITE, B_WRITE, RW_ON_RO, 0, EACCES },
 	{ "WRITE PROT_NONE mapping", NEOOS_IOC_WRITE, B_WRITE, RW_ON_NONE, 0, EACCES },
 
+	/* MSYNC. */
+	{ "MSYNC id 0", NEOOS_IOC_MSYNC, B_MSYNC, MS_ID, 0, EINVAL },
+	{ "MSYNC id never given", NEOOS_IOC_MSYNC, B_MSYNC, MS_ID, V_ID_OTHER, EINVAL },
+	{ "MSYNC offset FSIZE+1", NEOOS_IOC_MSYNC, B_MSYNC, MS_OFFSET, FSIZE + 1, EINVAL },
+	{ "MSYNC offset UINT64_MAX", NEOOS_IOC_MSYNC, B_MSYNC, MS_OFFSET, UINT64_MAX, EINVAL },
+	{ "MSYNC length FSIZE+1", NEOOS_IOC_MSYNC, B_MSYNC, MS_LENGTH, FSIZE + 1, EINVAL },
+	{ "MSYNC length UINT64_MAX", NEOOS_IOC_MSYNC, B_MSYNC, MS_LENGTH, UINT64_MAX, EINVAL },
+	{ "MSYNC flags 0", NEOOS_IOC_MSYNC, B_MSYNC, MS_FLAGS, 0, EINVAL },
+	{ "MSYNC SYNC|ASYNC", NEOOS_IOC_MSYNC, B_MSYNC, MS_FLAGS,
+	  NEOOS_MS_SYNC | NEOOS_MS_ASYNC, EINVAL },
+	{ "MSYNC INVALIDATE alone", NEOOS_IOC_MSYNC, B_MSYNC, MS_FLAGS,
+	  NEOOS_MS_INVALIDATE, EINVAL },
+	{ "MSYNC unknown flag", NEOOS_IOC_MSYNC, B_MSYNC, MS_FLAGS,
+	  NEOOS_MS_SYNC | 0x100, EINVAL },
+	{ "MSYNC pad", NEOOS_IOC_MSYNC, B_MSYNC, MS_PAD, 1, EINVAL },
+
 	/* LIST. */
 	{ "LIST count UINT32_MAX", NEOOS_IOC_LIST, B_LIST, L_COUNT, UINT32_MAX, EINVAL },
 	{ "LIST count 1M+1", NEOOS_IOC_LIST, B_LIST, L_COUNT, 1024 * 1024 + 1, EINVAL },
@@ -449,7 +479,7 @@ static const struct row fixed_rows[] = {
 	/* Wrong ioctl numbers and sizes. */
 	{ "cmd 0", 0, B_RAW, 0, 0, ENOTTY },
 	{ "cmd ~0", 0xffffffffu, B_RAW, 0, 0, ENOTTY },
-	{ "nr 8", _IO(NEOOS_IOC_MAGIC, 0x08), B_RAW, 0, 0, ENOTTY },
+	{ "nr 9", _IO(NEOOS_IOC_MAGIC, 0x09), B_RAW, 0, 0, ENOTTY },
 	{ "nr 0xff", _IOWR(NEOOS_IOC_MAGIC, 0xff, struct neoos_map), B_RAW, 0, 0, ENOTTY },
 	{ "MAP, size 8 short", _IOWR(NEOOS_IOC_MAGIC, 0x01, __u64), B_RAW, 0, 0, ENOTTY },
 	{ "MAP, size +8", _IOC(_IOC_READ | _IOC_WRITE, NEOOS_IOC_MAGIC, 0x01,
@@ -461,6 +491,8 @@ static const struct row fixed_rows[] = {
 	{ "UNMAP as _IOWR", _IOWR(NEOOS_IOC_MAGIC, 0x02, struct neoos_unmap),
 	  B_RAW, 0, 0, ENOTTY },
 	{ "STATS size 0", _IO(NEOOS_IOC_MAGIC, 0x07), B_RAW, 0, 0, ENOTTY },
+	{ "MSYNC as _IOWR", _IOWR(NEOOS_IOC_MAGIC, 0x08, struct neoos_msync),
+	  B_RAW, 0, 0, ENOTTY },
 	{ "magic 0xE5", _IOWR(0xE5, 0x01, struct neoos_map), B_RAW, 0, 0, ENOTTY },
 	{ "TCGETS", TCGETS, B_RAW, 0, 0, ENOTTY },
 };
