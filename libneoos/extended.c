@@ -5,9 +5,10 @@
  * mapping and syncs it in one request.  sys_mprotect() is Linux's own
  * mprotect(2) of the whole neoos VMA, which the kernel allows (only
  * partial ones are refused) and checks against what the file's
- * descriptor permits.
+ * descriptor permits, made under the layout lock below.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -16,13 +17,41 @@
 #include "include/libneoos.h"
 #include "internal.h"
 
+/*
+ * sys_mprotect() is two calls, INFO and mprotect(2), which the module
+ * cannot make one (mprotect(2) is not a module's to call).  So that the
+ * address INFO found still holds mapping @id when mprotect(2) runs, the
+ * process's maps and unmaps through libneoos wait for a sys_mprotect()
+ * in progress, and it for them; they share the lock among themselves.
+ * Plain munmap(2) and mmap(2) are not held back (see neoos(4)).  Writers
+ * first, so that a stream of maps cannot starve sys_mprotect().
+ */
+static pthread_rwlock_t neoos_layout_lock =
+	PTHREAD_RWLOCK_WRITER_NONRECURSIVE_INITIALIZER_NP;
+
+/* fork(2)'s child has one thread: whatever the others held is gone. */
+static void neoos_layout_lock_reset(void)
+{
+	neoos_layout_lock = (pthread_rwlock_t)
+		PTHREAD_RWLOCK_WRITER_NONRECURSIVE_INITIALIZER_NP;
+}
+
+__attribute__((constructor)) static void neoos_layout_lock_init(void)
+{
+	pthread_atfork(NULL, NULL, neoos_layout_lock_reset);
+}
+
 void *__neoos_map(struct neoos_map *m)
 {
 	int dev = __neoos_device();
+	int ret;
 
 	if (dev < 0)
 		return NULL;
-	if (__neoos_ioctl(dev, NEOOS_IOC_MAP, m) < 0) {
+	pthread_rwlock_rdlock(&neoos_layout_lock);
+	ret = __neoos_ioctl(dev, NEOOS_IOC_MAP, m);
+	pthread_rwlock_unlock(&neoos_layout_lock);
+	if (ret < 0) {
 		__neoos_fail();
 		return NULL;
 	}
@@ -36,7 +65,9 @@ int __neoos_unmap(struct neoos_unmap *u)
 
 	if (dev < 0)
 		return dev;
+	pthread_rwlock_rdlock(&neoos_layout_lock);
 	ret = __neoos_ioctl(dev, NEOOS_IOC_UNMAP, u);
+	pthread_rwlock_unlock(&neoos_layout_lock);
 	if (ret == 0)
 		return E_OK;
 	if (ret == NEOOS_IOCTL_NODEV)
@@ -111,12 +142,12 @@ __neoos_public int sys_mprotect(uint64_t id, int prot)
 
 	if (prot & ~NEOOS_PROT_ALL)
 		return __neoos_set_error(E_INVAL);
+	pthread_rwlock_wrlock(&neoos_layout_lock);
 	ret = neoos_vma_of(id, &start, &len, &off);
-	if (ret)
-		return ret;
-	if (mprotect((void *)start, len, neoos_mman_prot(prot)))
-		return __neoos_fail();
-	return E_OK;
+	if (!ret && mprotect((void *)start, len, neoos_mman_prot(prot)))
+		ret = __neoos_fail();
+	pthread_rwlock_unlock(&neoos_layout_lock);
+	return ret;
 }
 
 __neoos_public int sys_msync(uint64_t id, uint64_t offset, uint64_t length,
