@@ -8,13 +8,15 @@
  *
  * Here, a neoos mapping next to a native mapping of the same file, which
  * the core would merge with it: it stays its own VMA and leaves the
- * native one alone.
+ * native one alone, also when taking its merged attempt back needs a
+ * split that vm.max_map_count refuses.
  *
  * Each test checks that it leaves nothing behind (leak_check()): neoos's
  * live mappings and VMAs, the module's reference count and this
  * process's VMAs.
  */
 #include <sys/mman.h>
+#include <sys/wait.h>
 
 #include <libneoos.h>
 
@@ -125,6 +127,95 @@ TEST_F(merge, not_merged_with_native_neighbour)
 		EXPECT_EQ(0, vmas_in(hint, PAGE));
 	EXPECT_NO_LEAK(&before, "beside a native mapping");
 	munmap(r, 3 * PAGE);
+}
+
+/* ---- in a hole between two native mappings, at vm.max_map_count ---- */
+
+/* Is [@p, @p + PAGE) exactly one VMA mapping file offset @off? */
+static bool page_vma_is(unsigned char *p, uint64_t off)
+{
+	struct vma v;
+
+	return !vma_at(p, &v) && v.start == (unsigned long)p &&
+	       v.end == (unsigned long)p + PAGE && v.offset == off;
+}
+
+/*
+ * The child of hole_at_max_map_count: native shared mappings of file
+ * pages 0 and 2 with a one-page hole between them, the process at
+ * vm.max_map_count, and a MAP of page 1 hinted into the hole.  The core
+ * merges that attempt with both neighbours into one VMA; taking it back
+ * needs a split, which the limit refuses while MAP's next attempt holds
+ * a VMA.  MAP must either succeed with a VMA of its own or fail with
+ * E_NOMEM, and in both cases leave the two native mappings as they were
+ * and the hole empty.  Exit status: 0, or which check failed.
+ */
+static int map_into_hole_at_limit(int sysctl, int fd)
+{
+	struct neoos_stats st;
+	unsigned char *r, *p;
+	char buf[32];
+	uint64_t id;
+
+	r = mmap(NULL, 3 * PAGE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (r == MAP_FAILED ||
+	    mmap(r, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED,
+		 fd, 0) != r ||
+	    mmap(r + 2 * PAGE, PAGE, PROT_READ | PROT_WRITE,
+		 MAP_SHARED | MAP_FIXED, fd, 2 * PAGE) != r + 2 * PAGE ||
+	    munmap(r + PAGE, PAGE))
+		return 10;
+	/* libneoos opens its descriptor now, not within the limit. */
+	if (neoos_stats(&st))
+		return 11;
+	snprintf(buf, sizeof(buf), "%d", vmas_in(NULL, ~0UL >> 1));
+	if (pwrite(sysctl, buf, strlen(buf), 0) < 0)
+		return 12;
+
+	p = sys_mmap_ex(r + PAGE, PAGE, NEOOS_PROT_READ | NEOOS_PROT_WRITE,
+			NEOOS_MAP_SHARED, fd, PAGE, &id);
+	if (!p && sys_errno() != E_NOMEM)
+		return 13;
+	if (!page_vma_is(r, 0) || !page_vma_is(r + 2 * PAGE, 2 * PAGE))
+		return 14;	/* the native neighbours were fused */
+	if (vmas_in(r + PAGE, PAGE))
+		return 15;	/* something was left in the hole */
+	if (p && (!page_vma_is(p, PAGE) || !page_is_pattern(p, PAGE)))
+		return 16;
+	if (p && sys_munmap(p, PAGE) != E_OK)
+		return 17;
+	return 0;
+}
+
+TEST(hole_at_max_map_count)
+{
+	char path[64], old[32] = "";
+	struct leak_snap before;
+	int fd, sysctl, status;
+	pid_t pid;
+
+	if (geteuid())
+		SKIP(return, "changing vm.max_map_count needs root");
+	snprintf(path, sizeof(path), "target_merge_hole.%d", getpid());
+	ASSERT_EQ(0, make_pattern_file(path, 3 * PAGE));
+	fd = open(path, O_RDWR);
+	ASSERT_LE(0, fd);
+	sysctl = open("/proc/sys/vm/max_map_count", O_RDWR);
+	ASSERT_LE(0, sysctl);
+	ASSERT_LT(0, read(sysctl, old, sizeof(old) - 1));
+	leak_snapshot(&before);
+
+	pid = fork();
+	if (pid == 0)
+		_exit(map_into_hole_at_limit(sysctl, fd));
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_LT(0, pwrite(sysctl, old, strlen(old), 0));
+	close(sysctl);
+	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		TH_LOG("status %#x (see map_into_hole_at_limit())", status);
+	EXPECT_NO_LEAK(&before, "after a MAP into a hole at the limit");
+	close(fd);
+	unlink(path);
 }
 
 TEST_HARNESS_MAIN
