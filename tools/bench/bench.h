@@ -7,9 +7,11 @@
  *   stats.c       quantiles of a side's samples
  *   fixtures.c    the cases' files and mappings, dying on any failure
  *   case_map.c    map_unmap_*, ref_ioctl_vs_syscall, ref_map_unmap_ioctls,
- *                 map_cost_1g_vs_4k
+ *                 map_cost_1g_vs_4k, map_unmap_8threads_shared_fd
  *   case_fault.c  fault_read_*, minflt_seq_256m, fault_write_flush_64m
  *   case_copy.c   copy_256m and ref_copy_256m_rw_vs_cfr
+ *   case_scale.c  scale_*: by-id and by-address calls with 1 to 60,000
+ *                 live mappings against 1
  *   output.c      the JSON of every sample, and the table
  */
 #ifndef NEOOS_BENCH_H
@@ -47,7 +49,7 @@ struct result {
 	double secs;
 };
 
-#define MAX_RESULTS 16
+#define MAX_RESULTS 48
 
 /* The settings' defaults, which --help prints. */
 #define DEFAULT_MIN_ROUNDS	11
@@ -96,10 +98,12 @@ void case_map_unmap(const char *name, const char *path, size_t size,
 		    int pairs, double budget);
 void case_ioctl(void);
 void case_map_unmap_ioctls(void);
+void case_map_unmap_threads(double budget);
 void case_map_cost(double budget);
 void case_fault_read(double budget);
 void case_fault_write(double budget);
 void case_copy(double budget);
+void case_scale(double budget);
 
 /* output.c */
 void json_write(FILE *f, double total);

@@ -1,15 +1,21 @@
 // SPDX-License-Identifier: MIT
 /*
  * The cases of mapping itself: a map and unmap pair at 4 KiB and 64 MiB,
- * what one ioctl round trip costs against a plain system call, alone and
- * between a map and an unmap, and how
- * map time grows with the size mapped.
+ * the same pairs from 8 threads sharing one descriptor, what one ioctl
+ * round trip costs against a plain system call, alone and between a map
+ * and an unmap, and how map time grows with the size mapped.
  */
+#define _GNU_SOURCE
+#include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <sched.h>
 #include <stdbool.h>
+#include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <linux/neoos.h>
@@ -63,6 +69,189 @@ void case_map_unmap(const char *name, const char *path, size_t size,
 	r->a = (struct side){ .label = "sys_mmap+sys_munmap", .run = mu_neo };
 	r->b = (struct side){ .label = "mmap+munmap", .run = mu_nat };
 	run_pair(r, &x, budget);
+	close(x.fd);
+}
+
+/* -- map_unmap_8threads_shared_fd: the pairs from 8 threads, time per pair -- */
+
+#define MT_THREADS	8
+#define MT_RETRIES	1000	/* failed sys_mmap calls in a row before giving up */
+
+struct mt_ctx {
+	int fd;			/* the one descriptor all threads map */
+	int pairs;		/* per thread and sample */
+	unsigned long failed;	/* sys_mmap calls that failed, and were retried */
+	int error;		/* the last one's E_* code */
+};
+
+struct mt_thread {
+	struct mt_ctx *x;
+	pthread_barrier_t *start;
+	pthread_t tid;
+	int idx;
+	bool native;
+	unsigned long failed;
+	int error;		/* E_* of the last failed sys_mmap, or errno */
+	bool gave_up;
+};
+
+/* A sample's result, from the process that ran it. */
+struct mt_answer {
+	double us;
+	unsigned long failed;
+	int error;
+};
+
+/* @pairs map + unmap pairs of page idx of the shared descriptor. */
+static void *mt_worker(void *arg)
+{
+	struct mt_thread *t = arg;
+	struct mt_ctx *x = t->x;
+	int off = t->idx * (int)(4 * KIB), i, tries;
+	void *p;
+
+	pthread_barrier_wait(t->start);
+	for (i = 0; i < x->pairs; i++) {
+		if (t->native) {
+			p = mmap(NULL, 4 * KIB, PROT_READ | PROT_WRITE, MAP_SHARED,
+				 x->fd, off);
+			if (p == MAP_FAILED || munmap(p, 4 * KIB)) {
+				t->error = errno;
+				t->gave_up = true;
+				break;
+			}
+			continue;
+		}
+		for (tries = 0; !(p = sys_mmap(x->fd, off, 4 * KIB)); tries++) {
+			t->failed++;
+			t->error = sys_errno();
+			if (tries == MT_RETRIES)
+				break;
+		}
+		if (!p || sys_munmap(p, 4 * KIB)) {
+			t->error = p ? sys_errno() : t->error;
+			t->gave_up = true;
+			break;
+		}
+	}
+	return NULL;
+}
+
+/*
+ * One sample, in a process of its own forked for it: MT_THREADS threads,
+ * free to run on every CPU (the bench pins only itself), start together
+ * and each makes x->pairs pairs; the time is from the start to the last
+ * one's end, over all pairs.  The fork keeps the threads' CPUs out of the
+ * bench's own mm, whose single-threaded cases stay on one CPU.
+ */
+static int mt_run(struct mt_ctx *x, bool native, struct mt_answer *a)
+{
+	struct mt_thread t[MT_THREADS];
+	pthread_barrier_t start;
+	cpu_set_t all;
+	double t0;
+	int i;
+
+	CPU_ZERO(&all);
+	for (i = 0; i < CPU_SETSIZE; i++)
+		CPU_SET(i, &all);
+	sched_setaffinity(0, sizeof(all), &all);
+	pthread_barrier_init(&start, NULL, MT_THREADS + 1);
+	for (i = 0; i < MT_THREADS; i++) {
+		t[i] = (struct mt_thread){ .x = x, .start = &start, .idx = i,
+					   .native = native };
+		if (pthread_create(&t[i].tid, NULL, mt_worker, &t[i]))
+			return 1;
+	}
+	/* every thread waits at the barrier: it opens with this one */
+	t0 = now();
+	pthread_barrier_wait(&start);
+	for (i = 0; i < MT_THREADS; i++)
+		pthread_join(t[i].tid, NULL);
+	a->us = (now() - t0) / (MT_THREADS * x->pairs) * 1e6;
+	for (i = 0; i < MT_THREADS; i++) {
+		a->failed += t[i].failed;
+		if (t[i].error)
+			a->error = t[i].error;
+		if (t[i].gave_up)
+			return 2;
+	}
+	return 0;
+}
+
+static double mt_sample(struct mt_ctx *x, bool native)
+{
+	struct mt_answer a = { 0 };
+	int fds[2], status;
+	pid_t pid;
+
+	if (pipe(fds))
+		die("pipe");
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0)
+		die("fork");
+	if (pid == 0) {
+		int ret = mt_run(x, native, &a);
+
+		if (write(fds[1], &a, sizeof(a)) != sizeof(a))
+			_exit(3);
+		_exit(ret);
+	}
+	close(fds[1]);
+	if (read(fds[0], &a, sizeof(a)) != sizeof(a) ||
+	    waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
+	    WEXITSTATUS(status)) {
+		errno = 0;
+		die("map_unmap_8threads_shared_fd: %s failed (%s)",
+		    native ? "mmap/munmap" : "sys_mmap/sys_munmap",
+		    native ? strerror(a.error) : sys_strerror(a.error));
+	}
+	close(fds[0]);
+	x->failed += a.failed;
+	if (a.failed)
+		x->error = a.error;
+	return a.us;
+}
+
+static double mt_neo(void *c, double *aux)
+{
+	*aux = 0;
+	return mt_sample(c, false);
+}
+
+static double mt_nat(void *c, double *aux)
+{
+	*aux = 0;
+	return mt_sample(c, true);
+}
+
+/*
+ * sys_mmap calls that fail are retried (and counted): a sample that died
+ * on the first would say nothing about the time, and how many failed is
+ * a figure of its own, in the case's note and on stderr.
+ */
+void case_map_unmap_threads(double budget)
+{
+	static char note[256];
+	struct mt_ctx x = { .pairs = 2000 / MT_THREADS };
+	struct result *r;
+
+	if (!want("map_unmap_8threads_shared_fd"))
+		return;
+	x.fd = make_file("bench-8t", MT_THREADS * 4 * KIB, 0, O_RDWR);
+	r = new_result("map_unmap_8threads_shared_fd", "us");
+	r->note = "wall time per map+unmap pair, 8 threads of one process sharing one O_RDWR descriptor, each its own 4 KiB page, 250 pairs each per sample";
+	r->a = (struct side){ .label = "sys_mmap+sys_munmap x 8 threads", .run = mt_neo };
+	r->b = (struct side){ .label = "mmap+munmap x 8 threads", .run = mt_nat };
+	run_pair(r, &x, budget);
+	if (x.failed) {
+		snprintf(note, sizeof(note), "%s; %lu sys_mmap calls failed (last: %s) and were retried",
+			 r->note, x.failed, sys_strerror(x.error));
+		r->note = note;
+		fprintf(stderr, "neoos-bench: map_unmap_8threads_shared_fd: %lu sys_mmap calls failed (last: %s)\n",
+			x.failed, sys_strerror(x.error));
+	}
 	close(x.fd);
 }
 

@@ -44,11 +44,13 @@ static void usage(FILE *f)
 		"                    one in parentheses below with it)\n"
 		"  --json FILE       write the JSON to FILE instead of stdout\n"
 		"\n"
-		"Cases: map_unmap_4k, map_unmap_64m, ref_ioctl_vs_syscall,\n"
-		"ref_map_unmap_ioctls, map_cost_1g_vs_4k (and\n"
+		"Cases: map_unmap_4k, map_unmap_64m, map_unmap_8threads_shared_fd,\n"
+		"ref_ioctl_vs_syscall, ref_map_unmap_ioctls, map_cost_1g_vs_4k (and\n"
 		"ref_native_map_cost_1g_vs_4k), fault_read_seq_256m (and minflt_seq_256m),\n"
 		"fault_read_rand_256m, fault_write_flush_64m, copy_256m (and\n"
-		"ref_copy_256m_rw_vs_cfr).  See docs/performance.md.\n",
+		"ref_copy_256m_rw_vs_cfr), scale_N_read_by_id, scale_N_msync_by_id,\n"
+		"scale_N_info_by_addr, scale_N_map_unmap_by_addr (N live mappings: 1,\n"
+		"1k, 10k, 60k).  See docs/performance.md.\n",
 		DEFAULT_MIN_ROUNDS, DEFAULT_MIN_SECS, DEFAULT_MAX_ROUNDS, MAX_SAMPLES,
 		DEFAULT_STABLE_PCT, DEFAULT_BUDGET_SCALE);
 }
@@ -103,12 +105,14 @@ static void run_cases(void)
 {
 	case_map_unmap("map_unmap_4k", "bench-4k", 4 * KIB, 2000, 40);
 	case_map_unmap("map_unmap_64m", "bench-64m", 64 * MIB, 2000, 40);
+	case_map_unmap_threads(40);
 	case_ioctl();
 	case_map_unmap_ioctls();
 	case_map_cost(20);
 	case_fault_read(50);
 	case_fault_write(50);
 	case_copy(80);
+	case_scale(15);
 }
 
 /* The JSON, to --json's file or on stdout between the markers; the table. */
@@ -139,6 +143,8 @@ static void remove_files(void)
 	unlink("bench-write-64m");
 	unlink("bench-copy-src");
 	unlink("bench-copy-dst");
+	unlink("bench-8t");
+	unlink("bench-scale");
 }
 
 int main(int argc, char **argv)
