@@ -20,27 +20,47 @@
  * was ever in the index is freed only after a grace period
  * (neoos_mapping_discard()); nothing else in it is read without a lock.
  *
- * Locking: the xarray's own spinlock, taken inside xa_store()/xa_erase()
- * only, nests inside mmap_lock and inside ->close's callers' locks; no
- * other lock is taken under it.  Lookups are lockless.
+ * The index is a resizable hash table (rhashtable) keyed by id, its node
+ * embedded in the mapping: adding and removing an entry allocate nothing,
+ * and lookups stay O(1) as the table grows and shrinks.
+ *
+ * Locking: the table's bucket locks, taken inside
+ * rhashtable_insert_fast()/rhashtable_remove_fast() only, nest inside
+ * mmap_lock and inside ->close's callers' locks; no other lock is taken
+ * under them.  Resizing runs in the table's own worker.  Lookups are
+ * lockless.
  */
 
-#include <linux/build_bug.h>
+#include <linux/atomic.h>
 #include <linux/mm.h>
 #include <linux/mmap_lock.h>
 #include <linux/rcupdate.h>
-#include <linux/slab.h>
-#include <linux/xarray.h>
+#include <linux/rhashtable.h>
 
 #include "internal.h"
 
-/* Ids are xarray indices. */
-static_assert(sizeof(unsigned long) == sizeof(u64));
+static const struct rhashtable_params neoos_ids_params = {
+	.key_len		= sizeof(u64),
+	.key_offset		= offsetof(struct neoos_mapping, id),
+	.head_offset		= offsetof(struct neoos_mapping, node),
+	.automatic_shrinking	= true,
+};
 
-static DEFINE_XARRAY(neoos_ids);
+static struct rhashtable neoos_ids;
 
 /* The last id handed out; ids start at 1. */
 static atomic64_t neoos_last_id = ATOMIC64_INIT(0);
+
+int __init neoos_index_init(void)
+{
+	return rhashtable_init(&neoos_ids, &neoos_ids_params);
+}
+
+/* At module exit: every mapping is gone (each pins the module). */
+void neoos_index_exit(void)
+{
+	rhashtable_destroy(&neoos_ids);
+}
 
 /**
  * neoos_index_add - give @map an id and store it in the index
@@ -51,14 +71,13 @@ static atomic64_t neoos_last_id = ATOMIC64_INIT(0);
 int neoos_index_add(struct neoos_mapping *map)
 {
 	u64 id = atomic64_inc_return(&neoos_last_id);
-	int ret;
 
-	ret = xa_err(xa_store(&neoos_ids, id, map, GFP_KERNEL));
-	if (ret) {
-		atomic64_cmpxchg(&neoos_last_id, id, id - 1);
-		return ret;
-	}
 	map->id = id;
+	if (rhashtable_insert_fast(&neoos_ids, &map->node, neoos_ids_params)) {
+		atomic64_cmpxchg(&neoos_last_id, id, id - 1);
+		map->id = 0;
+		return -ENOMEM;
+	}
 	return 0;
 }
 
@@ -71,7 +90,7 @@ int neoos_index_add(struct neoos_mapping *map)
  */
 void neoos_index_cancel(struct neoos_mapping *map)
 {
-	xa_erase(&neoos_ids, map->id);
+	rhashtable_remove_fast(&neoos_ids, &map->node, neoos_ids_params);
 	atomic64_cmpxchg(&neoos_last_id, map->id, map->id - 1);
 	map->id = 0;
 }
@@ -79,7 +98,7 @@ void neoos_index_cancel(struct neoos_mapping *map)
 /* Remove a mapping that is being freed; its id is never used again. */
 void neoos_index_del(struct neoos_mapping *map)
 {
-	xa_erase(&neoos_ids, map->id);
+	rhashtable_remove_fast(&neoos_ids, &map->node, neoos_ids_params);
 }
 
 /**
@@ -96,7 +115,7 @@ struct vm_area_struct *neoos_find_id(struct mm_struct *mm, u64 id)
 
 	mmap_assert_locked(mm);
 	rcu_read_lock();
-	map = xa_load(&neoos_ids, id);
+	map = rhashtable_lookup(&neoos_ids, &id, neoos_ids_params);
 	if (map) {
 		vma = vma_lookup(mm, map->start);
 		if (neoos_vma_mapping(vma) != map)

@@ -12,6 +12,7 @@
 #include <linux/percpu.h>
 #include <linux/rcupdate.h>
 #include <linux/refcount.h>
+#include <linux/rhashtable-types.h>
 #include <linux/types.h>
 
 struct neoos_map;
@@ -38,6 +39,7 @@ struct neoos_map;
  *	takes none)
  * @start: vm_start of every VMA of the mapping (fork keeps the address,
  *	and a neoos VMA never moves), where an id lookup looks
+ * @node: in the id index, keyed by @id
  * @rcu: for freeing after id lookups that may still read @start
  * @offset: byte offset in the file the caller asked for
  * @length: byte length the caller asked for
@@ -55,6 +57,7 @@ struct neoos_mapping {
 	struct file *dev_file;
 	u64 id;
 	unsigned long start;
+	struct rhash_head node;
 	struct rcu_head rcu;
 	u64 offset;
 	u64 length;
@@ -105,6 +108,8 @@ int neoos_mm_lock(struct neoos_mm_waiter *w, struct mm_struct *mm);
 void neoos_mm_unlock(struct neoos_mm_waiter *w);
 
 /* index.c */
+int __init neoos_index_init(void);
+void neoos_index_exit(void);
 int neoos_index_add(struct neoos_mapping *map);
 void neoos_index_cancel(struct neoos_mapping *map);
 void neoos_index_del(struct neoos_mapping *map);

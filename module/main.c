@@ -55,8 +55,8 @@
  *  - the request lock (mm_lock.c): one MAP or UNMAP at a time per mm;
  *  - mmap_lock, and on 6.4+ the per-VMA locks: the VMAs; a VMA is adopted
  *    under mmap_lock held for writing and its own write lock;
- *  - the id index's xarray lock (index.c), only inside xa_store() and
- *    xa_erase(); lookups are RCU.
+ *  - the id index's bucket locks (index.c), only inside its insert and
+ *    remove; lookups are RCU.
  * A neoos_mapping is immutable once adopted except for its refcount; the
  * counters are per CPU.  VMA callbacks run under the core's locks.
  */
@@ -126,14 +126,23 @@ static struct miscdevice neoos_misc = {
 
 static int __init neoos_init(void)
 {
+	int ret;
+
 	neoos_mm_lock_init();
-	return misc_register(&neoos_misc);
+	ret = neoos_index_init();
+	if (ret)
+		return ret;
+	ret = misc_register(&neoos_misc);
+	if (ret)
+		neoos_index_exit();
+	return ret;
 }
 module_init(neoos_init);
 
 static void __exit neoos_exit(void)
 {
 	misc_deregister(&neoos_misc);
+	neoos_index_exit();
 }
 module_exit(neoos_exit);
 
