@@ -437,13 +437,6 @@ long neoos_ioctl_map(struct file *dev_file, void __user *argp)
 	ret = neoos_map_check_args(&args);
 	if (ret)
 		return ret;
-	/*
-	 * The answer goes back into @argp: if it cannot be written, fail now,
-	 * before anything changed.  (Should it become unwritable later, the
-	 * copy under mmap_lock fails and MAP takes everything back.)
-	 */
-	if (fault_in_safe_writeable(argp, sizeof(args)))
-		return -EFAULT;
 
 	file = neoos_map_target(&args);
 	if (IS_ERR(file))
