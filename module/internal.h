@@ -92,13 +92,15 @@ DECLARE_PER_CPU(struct neoos_counters, neoos_counters);
 
 /**
  * struct neoos_mm_waiter - a caller of the per-process request lock
- * @node: in its bucket's queue (mm_lock.c)
+ * @node: in its bucket's list (mm_lock.c)
  * @mm: the mm whose lock it takes
+ * @task: the caller, woken when the lock may be free
  * @owner: whether it holds the lock; set under the bucket lock
  */
 struct neoos_mm_waiter {
 	struct list_head node;
 	struct mm_struct *mm;
+	struct task_struct *task;
 	bool owner;
 };
 

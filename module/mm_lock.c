@@ -15,25 +15,30 @@
  * mmap_lock and do not take it.
  *
  * A module cannot add a field to mm_struct, so the lock has no storage of
- * its own: each caller brings a waiter on its stack, queued in a hash
- * bucket chosen by the mm.  A waiter owns the lock when it is the first
- * of its mm in its bucket; releasing hands the lock to the next waiter of
- * the same mm, in arrival order.  Waiters of other processes that share
- * the bucket are only woken, never held up: a process blocked in a
+ * its own: each caller brings a waiter on its stack, kept in a hash
+ * bucket chosen by the mm, marked as the owner while it holds the lock.
+ * The lock of an mm is free when no waiter of that mm in its bucket is
+ * the owner; a caller that finds it free takes it at once, even ahead of
+ * sleeping waiters (as a mutex lets a running task take it: handing it
+ * to a sleeper would leave it idle until the sleeper ran).  Releasing
+ * wakes the first sleeping waiter of the same mm, which takes the lock
+ * if it is still free, else sleeps again.  Waiters of other processes
+ * that share the bucket are never held up: a process blocked in a
  * target's ->mmap (FUSE, a slow filesystem) delays no other process.
  *
  * Lock order: the request lock, then mmap_lock (inside vm_mmap(),
  * vm_munmap() and page faults on user memory).  A bucket's spinlock is
- * innermost and held only to queue and dequeue.  Lockdep sees every
- * request lock as one class, "neoos_mm_lock".
+ * innermost and held only to look at and change its list.  Lockdep sees
+ * every request lock as one class, "neoos_mm_lock", acquired before
+ * waiting.
  */
 
 #include <linux/hash.h>
 #include <linux/list.h>
 #include <linux/lockdep.h>
 #include <linux/sched.h>
+#include <linux/sched/signal.h>
 #include <linux/spinlock.h>
-#include <linux/wait.h>
 
 #include "internal.h"
 
@@ -42,19 +47,16 @@
 /**
  * struct neoos_mm_bucket - the waiters of the mms hashed to one bucket
  * @lock: protects @waiters and every waiter's @owner
- * @waiters: in arrival order
- * @wq: where waiters sleep until they own the lock
+ * @waiters: owners and sleepers, sleepers in arrival order
  */
 struct neoos_mm_bucket {
 	spinlock_t lock;	/* @waiters and their @owner */
 	struct list_head waiters;
-	wait_queue_head_t wq;
 };
 
 static struct neoos_mm_bucket neoos_mm_buckets[1 << NEOOS_MM_LOCK_BITS];
 
 #ifdef CONFIG_DEBUG_LOCK_ALLOC
-/* Acquired before waiting, so that lockdep sees a wait that can deadlock. */
 static struct lock_class_key neoos_mm_lock_key;
 static struct lockdep_map neoos_mm_lock_map =
 	STATIC_LOCKDEP_MAP_INIT("neoos_mm_lock", &neoos_mm_lock_key);
@@ -67,7 +69,6 @@ void __init neoos_mm_lock_init(void)
 	for (i = 0; i < ARRAY_SIZE(neoos_mm_buckets); i++) {
 		spin_lock_init(&neoos_mm_buckets[i].lock);
 		INIT_LIST_HEAD(&neoos_mm_buckets[i].waiters);
-		init_waitqueue_head(&neoos_mm_buckets[i].wq);
 	}
 }
 
@@ -76,47 +77,30 @@ static struct neoos_mm_bucket *neoos_mm_bucket(struct mm_struct *mm)
 	return &neoos_mm_buckets[hash_ptr(mm, NEOOS_MM_LOCK_BITS)];
 }
 
-/* Does @w own the lock?  Pairs with the release in neoos_mm_dequeue(). */
-static bool neoos_mm_owner(struct neoos_mm_waiter *w)
-{
-	/* What the previous owner did happens before what @w does next. */
-	return smp_load_acquire(&w->owner);
-}
-
-/* Is any waiter of @w's mm queued before @w?  Under the bucket lock. */
-static bool neoos_mm_queued_before(struct neoos_mm_bucket *b,
-				   struct neoos_mm_waiter *w)
+/* Does a waiter of @mm hold its lock?  Under the bucket lock. */
+static bool neoos_mm_held(struct neoos_mm_bucket *b, struct mm_struct *mm)
 {
 	struct neoos_mm_waiter *it;
 
 	lockdep_assert_held(&b->lock);
-	list_for_each_entry(it, &b->waiters, node) {
-		if (it == w)
-			return false;
-		if (it->mm == w->mm)
+	list_for_each_entry(it, &b->waiters, node)
+		if (it->mm == mm && it->owner)
 			return true;
-	}
 	return false;
 }
 
-/* Dequeue @w and hand the lock on if @w held it.  Under the bucket lock. */
-static bool neoos_mm_dequeue(struct neoos_mm_bucket *b,
-			     struct neoos_mm_waiter *w)
+/* Wake the first sleeping waiter of @mm, if any.  Under the bucket lock. */
+static void neoos_mm_wake(struct neoos_mm_bucket *b, struct mm_struct *mm)
 {
 	struct neoos_mm_waiter *it;
 
 	lockdep_assert_held(&b->lock);
-	list_del(&w->node);
-	if (!w->owner)
-		return false;
 	list_for_each_entry(it, &b->waiters, node) {
-		if (it->mm == w->mm) {
-			/* Pairs with neoos_mm_owner()'s acquire. */
-			smp_store_release(&it->owner, true);
-			return true;
+		if (it->mm == mm && !it->owner) {
+			wake_up_process(it->task);
+			return;
 		}
 	}
-	return false;
 }
 
 /**
@@ -129,35 +113,51 @@ static bool neoos_mm_dequeue(struct neoos_mm_bucket *b,
 int neoos_mm_lock(struct neoos_mm_waiter *w, struct mm_struct *mm)
 {
 	struct neoos_mm_bucket *b = neoos_mm_bucket(mm);
+	int ret = 0;
 
 	lock_map_acquire(&neoos_mm_lock_map);
 	w->mm = mm;
+	w->task = current;
+	w->owner = false;
 	spin_lock(&b->lock);
-	list_add_tail(&w->node, &b->waiters);
-	w->owner = !neoos_mm_queued_before(b, w);
-	spin_unlock(&b->lock);
-
-	if (wait_event_killable(b->wq, neoos_mm_owner(w))) {
-		neoos_mm_unlock(w);
-		return -EINTR;
+	/* A sleeper queues at the tail, an owner anywhere: the head is cheaper. */
+	if (!neoos_mm_held(b, mm)) {
+		w->owner = true;
+		list_add(&w->node, &b->waiters);
+		goto out;
 	}
-	return 0;
+	list_add_tail(&w->node, &b->waiters);
+	for (;;) {
+		set_current_state(TASK_KILLABLE);
+		spin_unlock(&b->lock);
+		schedule();
+		spin_lock(&b->lock);
+		if (!neoos_mm_held(b, mm)) {
+			w->owner = true;
+			break;
+		}
+		if (fatal_signal_pending(current)) {
+			list_del(&w->node);
+			ret = -EINTR;
+			break;
+		}
+	}
+	__set_current_state(TASK_RUNNING);
+out:
+	spin_unlock(&b->lock);
+	if (ret)
+		lock_map_release(&neoos_mm_lock_map);
+	return ret;
 }
 
-/*
- * Release the request lock @w holds, or, for a waiter that gave up
- * (neoos_mm_lock()), leave the queue, handing the lock on if it was
- * granted meanwhile.
- */
+/* Release the request lock @w holds. */
 void neoos_mm_unlock(struct neoos_mm_waiter *w)
 {
 	struct neoos_mm_bucket *b = neoos_mm_bucket(w->mm);
-	bool wake;
 
 	spin_lock(&b->lock);
-	wake = neoos_mm_dequeue(b, w);
+	list_del(&w->node);
+	neoos_mm_wake(b, w->mm);
 	spin_unlock(&b->lock);
-	if (wake)
-		wake_up_all(&b->wq);
 	lock_map_release(&neoos_mm_lock_map);
 }
