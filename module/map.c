@@ -230,6 +230,12 @@ static int neoos_map_copy_out(void __user *argp, const struct neoos_map *args)
 #define NEOOS_MAP_READY	1
 
 /*
+ * How often MAP faults in an argument that could not be written under
+ * mmap_lock before it gives up.
+ */
+#define NEOOS_MAP_FAULTS	2
+
+/*
  * Adopt for @map the VMA vm_mmap() made for @a at @start, or with @check_only
  * only see whether it could be.  In one hold of mmap_lock for writing: the
  * VMA is checked to be exactly the attempt, the id is taken, the answer is
@@ -241,8 +247,8 @@ static int neoos_map_copy_out(void __user *argp, const struct neoos_map *args)
  * Return: 0 (adopted), NEOOS_MAP_READY (@check_only: could be), -EAGAIN
  * (merged into a larger VMA, see neoos_map_install()), -EBUSY (the range
  * holds something else now), -ENODEV (the target made a mapping neoos
- * refuses), -ENOMEM (no memory for the index), -EFAULT (@argp could not
- * be written without a fault), -EINTR (a fatal signal: the process is
+ * refuses), -ENOMEM (no room in the index), -EFAULT (@argp could not be
+ * written without a fault), -EINTR (a fatal signal: the process is
  * exiting, which takes the attempt down).
  */
 static int neoos_map_adopt(struct neoos_mapping *map,
@@ -345,13 +351,17 @@ static int neoos_map_clear_merged(const struct neoos_attempt *a,
 	if (ret != -ENOMEM)
 		return ret;
 	ret = neoos_map_take_back(a, *addr);
+	if (ret)
+		return ret;
 	*addr = 0;
-	return ret ?: neoos_map_take_back_merged(a, m) ?: -EAGAIN;
+	return neoos_map_take_back_merged(a, m) ?: -EAGAIN;
 }
 
 /*
  * Map @file for @map and adopt the VMA; on success @args holds the answer,
- * already copied to @argp.  The caller holds the request lock.
+ * already copied to @argp.  The caller holds the request lock, and no
+ * user page is faulted in under it: -EFAULT from the copy to @argp ends
+ * the attempt like any other error.
  *
  * The core merges a new file mapping into an adjacent VMA of the same open
  * file with the same flags and the following (or preceding) file pages -
@@ -410,9 +420,6 @@ static int neoos_map_install(struct neoos_mapping *map, struct file *file,
 			addr = 0;
 		} else if (ret == NEOOS_MAP_READY) {
 			ret = neoos_map_clear_merged(&a, &m, &addr) ?: -EAGAIN;
-		} else if (ret == -EFAULT &&
-			   !fault_in_safe_writeable(argp, sizeof(*args))) {
-			ret = -EAGAIN;
 		}
 	} while (ret == -EAGAIN);
 
@@ -424,9 +431,34 @@ static int neoos_map_install(struct neoos_mapping *map, struct file *file,
 	return err ?: ret;
 }
 
-long neoos_ioctl_map(struct file *dev_file, void __user *argp)
+/*
+ * neoos_map_install() under the request lock.  Should @argp have become
+ * unwritable in the meantime (reclaimed, or made read-only by another
+ * thread), MAP took everything back; fault it in outside the lock and
+ * start again, a bounded number of times: a page that a fault-in makes
+ * writable but a store with faults disabled cannot write (a shadow
+ * stack) must not loop.
+ */
+static int neoos_map_locked(struct neoos_mapping *map, struct file *file,
+			    struct file *dev_file, void __user *argp,
+			    struct neoos_map *args)
 {
 	struct neoos_mm_waiter w;
+	int faults = 0, ret;
+
+	do {
+		ret = neoos_mm_lock(&w, current->mm);
+		if (ret)
+			return ret;
+		ret = neoos_map_install(map, file, dev_file, argp, args);
+		neoos_mm_unlock(&w);
+	} while (ret == -EFAULT && faults++ < NEOOS_MAP_FAULTS &&
+		 !fault_in_safe_writeable(argp, sizeof(*args)));
+	return ret;
+}
+
+long neoos_ioctl_map(struct file *dev_file, void __user *argp)
+{
 	struct neoos_mapping *map;
 	struct neoos_map args;
 	struct file *file;
@@ -437,6 +469,14 @@ long neoos_ioctl_map(struct file *dev_file, void __user *argp)
 	ret = neoos_map_check_args(&args);
 	if (ret)
 		return ret;
+	/*
+	 * The answer goes back into @argp, copied under mmap_lock with page
+	 * faults disabled.  Make sure now, outside every lock, that it can be
+	 * written, by writing back what was read: a read-only argument fails
+	 * here, having changed nothing, and a copy-on-write one is broken.
+	 */
+	if (copy_to_user(argp, &args, sizeof(args)))
+		return -EFAULT;
 
 	file = neoos_map_target(&args);
 	if (IS_ERR(file))
@@ -450,11 +490,7 @@ long neoos_ioctl_map(struct file *dev_file, void __user *argp)
 		goto out_fput;
 	}
 
-	ret = neoos_mm_lock(&w, current->mm);
-	if (!ret) {
-		ret = neoos_map_install(map, file, dev_file, argp, &args);
-		neoos_mm_unlock(&w);
-	}
+	ret = neoos_map_locked(map, file, dev_file, argp, &args);
 	/*
 	 * On success @map belongs to its VMA, which may already be gone again
 	 * (another thread).  On failure it was never adopted and is still
