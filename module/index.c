@@ -66,16 +66,18 @@ void neoos_index_exit(void)
  * neoos_index_add - give @map an id and store it in the index
  * @map: a mapping about to be adopted, with @map->start set
  *
- * Return: 0, or -ENOMEM with @map not in the index and no id taken.
+ * Return: 0, or -ENOMEM with @map not in the index and no id taken: the
+ * table was full and its worker had not grown it yet (MAP waits for it).
  */
 int neoos_index_add(struct neoos_mapping *map)
 {
 	u64 id = atomic64_inc_return(&neoos_last_id);
 
-	map->id = id;
+	/* Lookups that found this memory in an earlier entry may read it. */
+	WRITE_ONCE(map->id, id);
 	if (rhashtable_insert_fast(&neoos_ids, &map->node, neoos_ids_params)) {
 		atomic64_cmpxchg(&neoos_last_id, id, id - 1);
-		map->id = 0;
+		WRITE_ONCE(map->id, 0);
 		return -ENOMEM;
 	}
 	return 0;
@@ -92,7 +94,7 @@ void neoos_index_cancel(struct neoos_mapping *map)
 {
 	rhashtable_remove_fast(&neoos_ids, &map->node, neoos_ids_params);
 	atomic64_cmpxchg(&neoos_last_id, map->id, map->id - 1);
-	map->id = 0;
+	WRITE_ONCE(map->id, 0);
 }
 
 /* Remove a mapping that is being freed; its id is never used again. */
@@ -117,7 +119,7 @@ struct vm_area_struct *neoos_find_id(struct mm_struct *mm, u64 id)
 	rcu_read_lock();
 	map = rhashtable_lookup(&neoos_ids, &id, neoos_ids_params);
 	if (map) {
-		vma = vma_lookup(mm, map->start);
+		vma = vma_lookup(mm, READ_ONCE(map->start));
 		if (neoos_vma_mapping(vma) != map)
 			vma = NULL;
 	}

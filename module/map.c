@@ -21,6 +21,7 @@
  * request lock (mm_lock.c) from the first vm_mmap() to the adoption.
  */
 
+#include <linux/delay.h>
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/hugetlb.h>
@@ -227,12 +228,16 @@ static int neoos_map_copy_out(void __user *argp, const struct neoos_map *args)
 }
 
 /* neoos_map_adopt(): the attempt is exactly the range, but not adopted. */
-#define NEOOS_MAP_READY	1
+#define NEOOS_MAP_READY		1
+/* neoos_map_adopt(): the id index could not take an entry just now. */
+#define NEOOS_MAP_INDEX_BUSY	2
 
 /*
- * How often MAP faults in an argument that could not be written under
+ * How often MAP waits for the id index to grow (neoos_index_add()), and
+ * how often it faults in an argument that could not be written under
  * mmap_lock before it gives up.
  */
+#define NEOOS_MAP_INDEX_WAITS	8
 #define NEOOS_MAP_FAULTS	2
 
 /*
@@ -244,12 +249,12 @@ static int neoos_map_copy_out(void __user *argp, const struct neoos_map *args)
  * caller's: another thread may unmap it and free @map, so nothing of @map
  * is read afterwards.
  *
- * Return: 0 (adopted), NEOOS_MAP_READY (@check_only: could be), -EAGAIN
- * (merged into a larger VMA, see neoos_map_install()), -EBUSY (the range
- * holds something else now), -ENODEV (the target made a mapping neoos
- * refuses), -ENOMEM (no room in the index), -EFAULT (@argp could not be
- * written without a fault), -EINTR (a fatal signal: the process is
- * exiting, which takes the attempt down).
+ * Return: 0 (adopted), NEOOS_MAP_READY (@check_only: could be),
+ * NEOOS_MAP_INDEX_BUSY (try again), -EAGAIN (merged into a larger VMA,
+ * see neoos_map_install()), -EBUSY (the range holds something else now),
+ * -ENODEV (the target made a mapping neoos refuses), -EFAULT (@argp could
+ * not be written without a fault), -EINTR (a fatal signal: the process
+ * is exiting, which takes the attempt down).
  */
 static int neoos_map_adopt(struct neoos_mapping *map,
 			   const struct neoos_attempt *a, struct file *dev_file,
@@ -271,10 +276,11 @@ static int neoos_map_adopt(struct neoos_mapping *map,
 	if (ret)
 		goto out;
 
-	map->start = start;
-	ret = neoos_index_add(map);
-	if (ret)
+	WRITE_ONCE(map->start, start);
+	if (neoos_index_add(map)) {
+		ret = NEOOS_MAP_INDEX_BUSY;
 		goto out;
+	}
 	args->addr = start + map->page_off;
 	args->id = map->id;
 	ret = neoos_map_copy_out(argp, args);
@@ -394,7 +400,7 @@ static int neoos_map_install(struct neoos_mapping *map, struct file *file,
 	unsigned long prot = neoos_mmap_prot(map->prot);
 	unsigned long hint = args->addr, addr = 0;
 	struct neoos_merged m = { .n = 0 };
-	int tries = 0, ret, err;
+	int tries = 0, waits = 0, ret, err;
 
 	do {
 		if (!addr) {
@@ -420,6 +426,13 @@ static int neoos_map_install(struct neoos_mapping *map, struct file *file,
 			addr = 0;
 		} else if (ret == NEOOS_MAP_READY) {
 			ret = neoos_map_clear_merged(&a, &m, &addr) ?: -EAGAIN;
+		} else if (ret == NEOOS_MAP_INDEX_BUSY) {
+			/* The table grows in its own worker: let it. */
+			ret = -ENOMEM;
+			if (waits++ < NEOOS_MAP_INDEX_WAITS) {
+				usleep_range(1000, 2000);
+				ret = -EAGAIN;
+			}
 		}
 	} while (ret == -EAGAIN);
 
