@@ -235,10 +235,12 @@ static int neoos_map_copy_out(void __user *argp, const struct neoos_map *args)
 /*
  * How often MAP waits for the id index to grow (neoos_index_add()), and
  * how often it faults in an argument that could not be written under
- * mmap_lock before it gives up.
+ * mmap_lock before it gives up: a fork(2) by another thread makes the
+ * argument's page copy-on-write again each time, a shadow stack page
+ * never becomes writable to a plain store.
  */
 #define NEOOS_MAP_INDEX_WAITS	8
-#define NEOOS_MAP_FAULTS	2
+#define NEOOS_MAP_FAULTS	8
 
 /*
  * Adopt for @map the VMA vm_mmap() made for @a at @start, or with @check_only
@@ -456,10 +458,13 @@ static int neoos_map_locked(struct neoos_mapping *map, struct file *file,
 			    struct file *dev_file, void __user *argp,
 			    struct neoos_map *args)
 {
+	const u64 hint = args->addr;
 	struct neoos_mm_waiter w;
 	int faults = 0, ret;
 
 	do {
+		/* A failed copy left its answer in @args: the hint is input. */
+		args->addr = hint;
 		ret = neoos_mm_lock(&w, current->mm);
 		if (ret)
 			return ret;
