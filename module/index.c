@@ -14,10 +14,10 @@
  * the lookup finds nothing.  A neoos VMA never moves, grows or splits, so
  * the start recorded at adoption holds for every VMA of the mapping.
  *
- * Lifetime: an entry is stored by NEOOS_IOC_MAP before it publishes the id
- * and erased when the mapping is freed, by its last VMA's ->close, or by
- * MAP if it fails.  Lookups run under rcu_read_lock(), so a mapping that
- * was ever in the index is freed only after a grace period
+ * Lifetime: an entry is stored by NEOOS_IOC_MAP in the hold of mmap_lock
+ * in which it adopts the VMA, and erased when the mapping is freed, by
+ * its last VMA's ->close.  Lookups run under rcu_read_lock(), so a
+ * mapping that was ever in the index is freed only after a grace period
  * (neoos_mapping_discard()); nothing else in it is read without a lock.
  *
  * The index is a resizable hash table (rhashtable) keyed by id, its node
@@ -81,20 +81,6 @@ int neoos_index_add(struct neoos_mapping *map)
 		return -ENOMEM;
 	}
 	return 0;
-}
-
-/**
- * neoos_index_cancel - take back neoos_index_add() before the id was used
- * @map: a mapping whose id nobody has learnt: not adopted, never returned
- *
- * The id is returned to the counter unless another MAP took a later one
- * since; then it is only skipped.  Either way it never names a mapping.
- */
-void neoos_index_cancel(struct neoos_mapping *map)
-{
-	rhashtable_remove_fast(&neoos_ids, &map->node, neoos_ids_params);
-	atomic64_cmpxchg(&neoos_last_id, map->id, map->id - 1);
-	WRITE_ONCE(map->id, 0);
 }
 
 /* Remove a mapping that is being freed; its id is never used again. */

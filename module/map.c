@@ -213,18 +213,57 @@ static int neoos_vma_is_new(const struct neoos_attempt *a,
 }
 
 /*
- * Copy the answer to the caller while holding mmap_lock, where no page
- * fault may be taken (it would take mmap_lock again): -EFAULT if the page
- * is not there, and the caller faults it in and tries again.
+ * Where MAP's answer goes: the caller's argument, whose pages are pinned
+ * before MAP takes any lock, so that the answer can be written under
+ * mmap_lock - where no page fault may be taken - without a fault that
+ * could fail.  A pin for writing breaks copy-on-write, and fork(2) leaves
+ * a pinned page to the parent, so the caller sees what is written there.
  */
-static int neoos_map_copy_out(void __user *argp, const struct neoos_map *args)
-{
-	unsigned long left;
+struct neoos_answer {
+	struct page *pages[2];
+	unsigned long uaddr;
+	int n;
+};
 
-	pagefault_disable();
-	left = copy_to_user(argp, args, sizeof(*args));
-	pagefault_enable();
-	return left ? -EFAULT : 0;
+/* Pin the pages of @argp; -EFAULT if they cannot be written. */
+static int neoos_answer_pin(struct neoos_answer *ans, void __user *argp)
+{
+	unsigned long uaddr = (unsigned long)argp;
+	unsigned long first = uaddr & PAGE_MASK;
+	int n = (PAGE_ALIGN(uaddr + sizeof(struct neoos_map)) - first) >>
+		PAGE_SHIFT;
+	int ret;
+
+	ret = pin_user_pages_fast(first, n, FOLL_WRITE, ans->pages);
+	if (ret == n) {
+		ans->uaddr = uaddr;
+		ans->n = n;
+		return 0;
+	}
+	if (ret > 0)
+		unpin_user_pages(ans->pages, ret);
+	return ret == -ENOMEM || ret == -EINTR ? ret : -EFAULT;
+}
+
+/* Write @args into the pinned argument; cannot fail. */
+static void neoos_answer_write(struct neoos_answer *ans,
+			       const struct neoos_map *args)
+{
+	size_t off = offset_in_page(ans->uaddr), done = 0;
+	int i;
+
+	for (i = 0; i < ans->n; i++) {
+		size_t n = min(sizeof(*args) - done, PAGE_SIZE - off);
+
+		memcpy_to_page(ans->pages[i], off, (const char *)args + done, n);
+		done += n;
+		off = 0;
+	}
+}
+
+static void neoos_answer_unpin(struct neoos_answer *ans, bool written)
+{
+	unpin_user_pages_dirty_lock(ans->pages, ans->n, written);
 }
 
 /* neoos_map_adopt(): the attempt is exactly the range, but not adopted. */
@@ -232,36 +271,28 @@ static int neoos_map_copy_out(void __user *argp, const struct neoos_map *args)
 /* neoos_map_adopt(): the id index could not take an entry just now. */
 #define NEOOS_MAP_INDEX_BUSY	2
 
-/*
- * How often MAP waits for the id index to grow (neoos_index_add()), and
- * how often it faults in an argument that could not be written under
- * mmap_lock before it gives up: a fork(2) by another thread makes the
- * argument's page copy-on-write again each time, a shadow stack page
- * never becomes writable to a plain store.
- */
+/* How often MAP waits for the id index to grow (neoos_index_add()). */
 #define NEOOS_MAP_INDEX_WAITS	8
-#define NEOOS_MAP_FAULTS	8
 
 /*
- * Adopt for @map the VMA vm_mmap() made for @a at @start, or with @check_only
- * only see whether it could be.  In one hold of mmap_lock for writing: the
- * VMA is checked to be exactly the attempt, the id is taken, the answer is
- * copied to the caller and the VMA is adopted.  So a MAP that fails has
- * published nothing, and once mmap_lock is dropped the mapping is the
- * caller's: another thread may unmap it and free @map, so nothing of @map
- * is read afterwards.
+ * Adopt for @map the VMA vm_mmap() made for @a at @start, or with
+ * @check_only only see whether it could be.  In one hold of mmap_lock for
+ * writing: the VMA is checked to be exactly the attempt, the id is taken,
+ * the answer is written to the caller's argument and the VMA is adopted.
+ * So a MAP that fails has published nothing, and once mmap_lock is
+ * dropped the mapping is the caller's: another thread may unmap it and
+ * free @map, so nothing of @map is read afterwards.
  *
  * Return: 0 (adopted), NEOOS_MAP_READY (@check_only: could be),
  * NEOOS_MAP_INDEX_BUSY (try again), -EAGAIN (merged into a larger VMA,
  * see neoos_map_install()), -EBUSY (the range holds something else now),
- * -ENODEV (the target made a mapping neoos refuses), -EFAULT (@argp could
- * not be written without a fault), -EINTR (a fatal signal: the process
- * is exiting, which takes the attempt down).
+ * -ENODEV (the target made a mapping neoos refuses), -EINTR (a fatal
+ * signal: the process is exiting, which takes the attempt down).
  */
 static int neoos_map_adopt(struct neoos_mapping *map,
 			   const struct neoos_attempt *a, struct file *dev_file,
 			   unsigned long start, bool check_only,
-			   void __user *argp, struct neoos_map *args)
+			   struct neoos_answer *ans, struct neoos_map *args)
 {
 	struct mm_struct *mm = current->mm;
 	struct vm_area_struct *vma;
@@ -285,11 +316,8 @@ static int neoos_map_adopt(struct neoos_mapping *map,
 	}
 	args->addr = start + map->page_off;
 	args->id = map->id;
-	ret = neoos_map_copy_out(argp, args);
-	if (ret)
-		neoos_index_cancel(map);
-	else
-		neoos_vma_adopt(map, vma, dev_file);
+	neoos_answer_write(ans, args);
+	neoos_vma_adopt(map, vma, dev_file);
 out:
 	mmap_write_unlock(mm);
 	return ret;
@@ -367,9 +395,7 @@ static int neoos_map_clear_merged(const struct neoos_attempt *a,
 
 /*
  * Map @file for @map and adopt the VMA; on success @args holds the answer,
- * already copied to @argp.  The caller holds the request lock, and no
- * user page is faulted in under it: -EFAULT from the copy to @argp ends
- * the attempt like any other error.
+ * already written to @ans.  The caller holds the request lock.
  *
  * The core merges a new file mapping into an adjacent VMA of the same open
  * file with the same flags and the following (or preceding) file pages -
@@ -390,7 +416,7 @@ static int neoos_map_clear_merged(const struct neoos_attempt *a,
  * have left it.
  */
 static int neoos_map_install(struct neoos_mapping *map, struct file *file,
-			     struct file *dev_file, void __user *argp,
+			     struct file *dev_file, struct neoos_answer *ans,
 			     struct neoos_map *args)
 {
 	const struct neoos_attempt a = {
@@ -422,7 +448,7 @@ static int neoos_map_install(struct neoos_mapping *map, struct file *file,
 			hint = 0;
 		}
 		ret = neoos_map_adopt(map, &a, dev_file, addr, m.n > 0,
-				      argp, args);
+				      ans, args);
 		if (ret == -EAGAIN) {
 			m.start[m.n++] = addr;
 			addr = 0;
@@ -446,37 +472,10 @@ static int neoos_map_install(struct neoos_mapping *map, struct file *file,
 	return err ?: ret;
 }
 
-/*
- * neoos_map_install() under the request lock.  Should @argp have become
- * unwritable in the meantime (reclaimed, or made read-only by another
- * thread), MAP took everything back; fault it in outside the lock and
- * start again, a bounded number of times: a page that a fault-in makes
- * writable but a store with faults disabled cannot write (a shadow
- * stack) must not loop.
- */
-static int neoos_map_locked(struct neoos_mapping *map, struct file *file,
-			    struct file *dev_file, void __user *argp,
-			    struct neoos_map *args)
-{
-	const u64 hint = args->addr;
-	struct neoos_mm_waiter w;
-	int faults = 0, ret;
-
-	do {
-		/* A failed copy left its answer in @args: the hint is input. */
-		args->addr = hint;
-		ret = neoos_mm_lock(&w, current->mm);
-		if (ret)
-			return ret;
-		ret = neoos_map_install(map, file, dev_file, argp, args);
-		neoos_mm_unlock(&w);
-	} while (ret == -EFAULT && faults++ < NEOOS_MAP_FAULTS &&
-		 !fault_in_safe_writeable(argp, sizeof(*args)));
-	return ret;
-}
-
 long neoos_ioctl_map(struct file *dev_file, void __user *argp)
 {
+	struct neoos_answer ans;
+	struct neoos_mm_waiter w;
 	struct neoos_mapping *map;
 	struct neoos_map args;
 	struct file *file;
@@ -487,18 +486,16 @@ long neoos_ioctl_map(struct file *dev_file, void __user *argp)
 	ret = neoos_map_check_args(&args);
 	if (ret)
 		return ret;
-	/*
-	 * The answer goes back into @argp, copied under mmap_lock with page
-	 * faults disabled.  Make sure now, outside every lock, that it can be
-	 * written, by writing back what was read: a read-only argument fails
-	 * here, having changed nothing, and a copy-on-write one is broken.
-	 */
-	if (copy_to_user(argp, &args, sizeof(args)))
-		return -EFAULT;
+	/* An argument that cannot take the answer fails before anything. */
+	ret = neoos_answer_pin(&ans, argp);
+	if (ret)
+		return ret;
 
 	file = neoos_map_target(&args);
-	if (IS_ERR(file))
-		return PTR_ERR(file);
+	if (IS_ERR(file)) {
+		ret = PTR_ERR(file);
+		goto out_unpin;
+	}
 	ret = neoos_check_target(file, &args);
 	if (ret)
 		goto out_fput;
@@ -508,11 +505,15 @@ long neoos_ioctl_map(struct file *dev_file, void __user *argp)
 		goto out_fput;
 	}
 
-	ret = neoos_map_locked(map, file, dev_file, argp, &args);
+	ret = neoos_mm_lock(&w, current->mm);
+	if (!ret) {
+		ret = neoos_map_install(map, file, dev_file, &ans, &args);
+		neoos_mm_unlock(&w);
+	}
 	/*
 	 * On success @map belongs to its VMA, which may already be gone again
-	 * (another thread).  On failure it was never adopted and is still
-	 * ours, but may have been in the id index for a moment.
+	 * (another thread).  On failure it was never adopted nor in the id
+	 * index, and is still ours.
 	 */
 	if (ret)
 		neoos_mapping_discard(map);
@@ -521,5 +522,7 @@ long neoos_ioctl_map(struct file *dev_file, void __user *argp)
 out_fput:
 	/* Each VMA vm_mmap() made took its own reference to the file. */
 	fput(file);
+out_unpin:
+	neoos_answer_unpin(&ans, !ret);
 	return ret;
 }
