@@ -90,6 +90,18 @@ static uint32_t rnd(uint64_t *s)
 	return (uint32_t)*s;
 }
 
+/*
+ * Count a failed call or a wrong page, and say which: the first few of a
+ * run are printed, as "#" lines the TAP log keeps (written at once, from
+ * whichever worker process saw it).
+ */
+static void stress_error(const char *what, uint32_t page, int err)
+{
+	if (atomic_fetch_add(&model->errors, 1) < 8)
+		dprintf(STDOUT_FILENO, "# stress: %s (page %u): %s\n", what,
+			page, err ? sys_strerror(err) : "wrong contents");
+}
+
 /* One cycle on partition @part: map a window, write and check, unmap. */
 static void cycle(int fd, int part, uint64_t *seed)
 {
@@ -97,24 +109,26 @@ static void cycle(int fd, int part, uint64_t *seed)
 	uint32_t n = 1 + rnd(seed) % 64;
 	uint64_t *p = sys_mmap(fd, (int)(first * (uint64_t)PAGE),
 			       (int)(n * PAGE));
+	int ret;
 
 	if (!p) {
-		atomic_fetch_add(&model->errors, 1);
+		stress_error("sys_mmap failed", first, sys_errno());
 		return;
 	}
 	for (uint32_t i = 0; i < n; i++) {
 		uint64_t *pg = p + i * (PAGE / 8);
 
 		if (!page_ok(pg, first + i))
-			atomic_fetch_add(&model->errors, 1);
+			stress_error("page read through the mapping", first + i, 0);
 		if (rnd(seed) % 2) {
 			uint32_t v = atomic_load(&model->page[first + i].committed) + 1;
 
 			write_page(pg, first + i, v);
 		}
 	}
-	if (sys_munmap(p, (int)(n * PAGE)) != E_OK)
-		atomic_fetch_add(&model->errors, 1);
+	ret = sys_munmap(p, (int)(n * PAGE));
+	if (ret != E_OK)
+		stress_error("sys_munmap failed", first, ret);
 	atomic_fetch_add(&model->ops, 1);
 }
 
