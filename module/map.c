@@ -24,12 +24,12 @@
 #include <linux/delay.h>
 #include <linux/file.h>
 #include <linux/fs.h>
+#include <linux/highmem.h>
 #include <linux/hugetlb.h>
 #include <linux/magic.h>
 #include <linux/mm.h>
 #include <linux/mman.h>
 #include <linux/mmap_lock.h>
-#include <linux/pagemap.h>
 #include <linux/path.h>
 #include <linux/sched.h>
 #include <linux/shmem_fs.h>
