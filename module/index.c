@@ -62,6 +62,17 @@ void neoos_index_exit(void)
 	rhashtable_destroy(&neoos_ids);
 }
 
+/*
+ * Give back @map's id if no other was taken since, so that a MAP that
+ * fails has taken no id: the request lock orders a process's MAPs, so
+ * only another process's MAP can have taken one in between.
+ */
+static void neoos_index_give_back(struct neoos_mapping *map)
+{
+	atomic64_cmpxchg(&neoos_last_id, map->id, map->id - 1);
+	WRITE_ONCE(map->id, 0);
+}
+
 /**
  * neoos_index_add - give @map an id and store it in the index
  * @map: a mapping about to be adopted, with @map->start set
@@ -76,11 +87,24 @@ int neoos_index_add(struct neoos_mapping *map)
 	/* Lookups that found this memory in an earlier entry may read it. */
 	WRITE_ONCE(map->id, id);
 	if (rhashtable_insert_fast(&neoos_ids, &map->node, neoos_ids_params)) {
-		atomic64_cmpxchg(&neoos_last_id, id, id - 1);
-		WRITE_ONCE(map->id, 0);
+		neoos_index_give_back(map);
 		return -ENOMEM;
 	}
 	return 0;
+}
+
+/**
+ * neoos_index_undo - take out @map, just added and never adopted
+ * @map: a mapping neoos_index_add() stored in this hold of mmap_lock
+ *
+ * Lookups that found it meanwhile found no VMA of it.  @map may be added
+ * again: a lookup walking its old chain restarts when it ends up in
+ * another (rhashtable's nulls markers).
+ */
+void neoos_index_undo(struct neoos_mapping *map)
+{
+	rhashtable_remove_fast(&neoos_ids, &map->node, neoos_ids_params);
+	neoos_index_give_back(map);
 }
 
 /* Remove a mapping that is being freed; its id is never used again. */

@@ -113,6 +113,7 @@ void neoos_mm_unlock(struct neoos_mm_waiter *w);
 int __init neoos_index_init(void);
 void neoos_index_exit(void);
 int neoos_index_add(struct neoos_mapping *map);
+void neoos_index_undo(struct neoos_mapping *map);
 void neoos_index_del(struct neoos_mapping *map);
 struct vm_area_struct *neoos_find_id(struct mm_struct *mm, u64 id);
 

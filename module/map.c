@@ -213,22 +213,38 @@ static int neoos_vma_is_new(const struct neoos_attempt *a,
 }
 
 /*
- * Where MAP's answer goes: the caller's argument, whose pages are pinned
- * before MAP takes any lock, so that the answer can be written under
- * mmap_lock - where no page fault may be taken - without a fault that
- * could fail.  A pin for writing breaks copy-on-write, and fork(2) leaves
+ * Where MAP's answer goes: the caller's argument.  The answer is written
+ * under mmap_lock, where no page fault may be taken, so it is copied with
+ * page faults disabled; the argument was written once before MAP took any
+ * lock (neoos_answer_probe()), so its page is nearly always present and
+ * writable then.  When it is not (reclaim, or another thread's munmap(2)
+ * or mprotect(2) of it in between), MAP pins the argument's pages and
+ * tries once more: a pinned page is written with memcpy_to_page(), which
+ * cannot fail.  A pin for writing breaks copy-on-write, and fork(2) leaves
  * a pinned page to the parent, so the caller sees what is written there.
  */
 struct neoos_answer {
 	struct page *pages[2];
-	unsigned long uaddr;
+	void __user *argp;
 	int n;
 };
 
-/* Pin the pages of @argp; -EFAULT if they cannot be written. */
-static int neoos_answer_pin(struct neoos_answer *ans, void __user *argp)
+/*
+ * Fail before anything if @argp cannot take the answer: write back the
+ * bytes just read from it, which also faults its pages in.
+ */
+static int neoos_answer_probe(struct neoos_answer *ans, void __user *argp,
+			      const struct neoos_map *args)
 {
-	unsigned long uaddr = (unsigned long)argp;
+	ans->argp = argp;
+	ans->n = 0;
+	return copy_to_user(argp, args, sizeof(*args)) ? -EFAULT : 0;
+}
+
+/* Pin the pages of the argument; -EFAULT if they cannot be written. */
+static int neoos_answer_pin(struct neoos_answer *ans)
+{
+	unsigned long uaddr = (unsigned long)ans->argp;
 	unsigned long first = uaddr & PAGE_MASK;
 	int n = (PAGE_ALIGN(uaddr + sizeof(struct neoos_map)) - first) >>
 		PAGE_SHIFT;
@@ -236,7 +252,6 @@ static int neoos_answer_pin(struct neoos_answer *ans, void __user *argp)
 
 	ret = pin_user_pages_fast(first, n, FOLL_WRITE, ans->pages);
 	if (ret == n) {
-		ans->uaddr = uaddr;
 		ans->n = n;
 		return 0;
 	}
@@ -245,13 +260,23 @@ static int neoos_answer_pin(struct neoos_answer *ans, void __user *argp)
 	return ret == -ENOMEM || ret == -EINTR ? ret : -EFAULT;
 }
 
-/* Write @args into the pinned argument; cannot fail. */
-static void neoos_answer_write(struct neoos_answer *ans,
-			       const struct neoos_map *args)
+/*
+ * Write @args into the argument, under mmap_lock.  Return: 0, or -EFAULT
+ * if it is not pinned and a page fault would have been needed.
+ */
+static int neoos_answer_write(struct neoos_answer *ans,
+			      const struct neoos_map *args)
 {
-	size_t off = offset_in_page(ans->uaddr), done = 0;
+	size_t off = offset_in_page(ans->argp), done = 0;
+	unsigned long left;
 	int i;
 
+	if (!ans->n) {
+		pagefault_disable();
+		left = __copy_to_user_inatomic(ans->argp, args, sizeof(*args));
+		pagefault_enable();
+		return left ? -EFAULT : 0;
+	}
 	for (i = 0; i < ans->n; i++) {
 		size_t n = min(sizeof(*args) - done, PAGE_SIZE - off);
 
@@ -259,17 +284,21 @@ static void neoos_answer_write(struct neoos_answer *ans,
 		done += n;
 		off = 0;
 	}
+	return 0;
 }
 
 static void neoos_answer_unpin(struct neoos_answer *ans, bool written)
 {
-	unpin_user_pages_dirty_lock(ans->pages, ans->n, written);
+	if (ans->n)
+		unpin_user_pages_dirty_lock(ans->pages, ans->n, written);
 }
 
 /* neoos_map_adopt(): the attempt is exactly the range, but not adopted. */
 #define NEOOS_MAP_READY		1
 /* neoos_map_adopt(): the id index could not take an entry just now. */
 #define NEOOS_MAP_INDEX_BUSY	2
+/* neoos_map_adopt(): the answer needs the argument's pages pinned. */
+#define NEOOS_MAP_PIN		3
 
 /* How often MAP waits for the id index to grow (neoos_index_add()). */
 #define NEOOS_MAP_INDEX_WAITS	8
@@ -316,7 +345,11 @@ static int neoos_map_adopt(struct neoos_mapping *map,
 	}
 	args->addr = start + map->page_off;
 	args->id = map->id;
-	neoos_answer_write(ans, args);
+	if (neoos_answer_write(ans, args)) {
+		neoos_index_undo(map);
+		ret = NEOOS_MAP_PIN;
+		goto out;
+	}
 	neoos_vma_adopt(map, vma, dev_file);
 out:
 	mmap_write_unlock(mm);
@@ -454,6 +487,9 @@ static int neoos_map_install(struct neoos_mapping *map, struct file *file,
 			addr = 0;
 		} else if (ret == NEOOS_MAP_READY) {
 			ret = neoos_map_clear_merged(&a, &m, &addr) ?: -EAGAIN;
+		} else if (ret == NEOOS_MAP_PIN) {
+			/* Once only: a pinned argument always takes the answer. */
+			ret = neoos_answer_pin(ans) ?: -EAGAIN;
 		} else if (ret == NEOOS_MAP_INDEX_BUSY) {
 			/* The table grows in its own worker: let it. */
 			ret = -ENOMEM;
@@ -487,7 +523,7 @@ long neoos_ioctl_map(struct file *dev_file, void __user *argp)
 	if (ret)
 		return ret;
 	/* An argument that cannot take the answer fails before anything. */
-	ret = neoos_answer_pin(&ans, argp);
+	ret = neoos_answer_probe(&ans, argp, &args);
 	if (ret)
 		return ret;
 
@@ -512,8 +548,8 @@ long neoos_ioctl_map(struct file *dev_file, void __user *argp)
 	}
 	/*
 	 * On success @map belongs to its VMA, which may already be gone again
-	 * (another thread).  On failure it was never adopted nor in the id
-	 * index, and is still ours.
+	 * (another thread).  On failure it was never adopted nor left in the
+	 * id index, and is still ours.
 	 */
 	if (ret)
 		neoos_mapping_discard(map);
