@@ -92,9 +92,10 @@ DECLARE_PER_CPU(struct neoos_counters, neoos_counters);
 
 /**
  * struct neoos_mm_waiter - a caller of the per-process request lock
- * @node: in its bucket's list (mm_lock.c)
+ * @node: in its bucket's list (mm_lock.c), unless @task is NULL
  * @mm: the mm whose lock it takes
- * @task: the caller, woken when the lock may be free
+ * @task: the caller, woken when the lock may be free; NULL if it was
+ *	alone in @mm and took the lock without a bucket
  * @owner: whether it holds the lock; set under the bucket lock
  */
 struct neoos_mm_waiter {

@@ -26,6 +26,9 @@
  * that share the bucket are never held up: a process blocked in a
  * target's ->mmap (FUSE, a slow filesystem) delays no other process.
  *
+ * A caller alone in its mm takes no bucket lock at all: no other task can
+ * make a request on that mm until it returns (see neoos_mm_alone()).
+ *
  * Lock order: the request lock, then mmap_lock (inside vm_mmap(),
  * vm_munmap() and page faults on user memory).  A bucket's spinlock is
  * innermost and held only to look at and change its list.  Lockdep sees
@@ -103,6 +106,21 @@ static void neoos_mm_wake(struct neoos_mm_bucket *b, struct mm_struct *mm)
 	}
 }
 
+/*
+ * Is the caller the only user of @mm, its own?  Then no other task can
+ * make a request on @mm until this one returns: a new thread or CLONE_VM
+ * child would have to be made by the caller, and a kernel thread that
+ * borrows the mm (kthread_use_mm()) makes no requests.  A task that held
+ * the lock released it before it left the mm, and its mmput()'s fully
+ * ordered decrement of mm_users orders that before this read.  Anyone
+ * else holding mm_users (/proc, ptrace, process_vm_writev) only makes the
+ * caller take the lock.
+ */
+static bool neoos_mm_alone(struct mm_struct *mm)
+{
+	return atomic_read_acquire(&mm->mm_users) == 1;
+}
+
 /**
  * neoos_mm_lock - take @mm's request lock
  * @w: the caller's waiter, on its stack, for neoos_mm_unlock()
@@ -117,6 +135,9 @@ int neoos_mm_lock(struct neoos_mm_waiter *w, struct mm_struct *mm)
 
 	lock_map_acquire(&neoos_mm_lock_map);
 	w->mm = mm;
+	w->task = NULL;
+	if (neoos_mm_alone(mm))
+		return 0;
 	w->task = current;
 	w->owner = false;
 	spin_lock(&b->lock);
@@ -155,9 +176,11 @@ void neoos_mm_unlock(struct neoos_mm_waiter *w)
 {
 	struct neoos_mm_bucket *b = neoos_mm_bucket(w->mm);
 
-	spin_lock(&b->lock);
-	list_del(&w->node);
-	neoos_mm_wake(b, w->mm);
-	spin_unlock(&b->lock);
+	if (w->task) {
+		spin_lock(&b->lock);
+		list_del(&w->node);
+		neoos_mm_wake(b, w->mm);
+		spin_unlock(&b->lock);
+	}
 	lock_map_release(&neoos_mm_lock_map);
 }
