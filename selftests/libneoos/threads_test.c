@@ -347,6 +347,115 @@ TEST(failed_map_takes_no_id)
 }
 
 /*
+ * ---- MAP's answer, with the argument's page zapped by another thread ----
+ *
+ * MAP writes its answer into the argument under mmap_lock, with page
+ * faults disabled, having written the argument once before taking any
+ * lock; when the page is gone by then, it takes the index entry back,
+ * pins the page and writes again.  Here another thread zaps the
+ * argument's page (MADV_DONTNEED of shared memory, which keeps its
+ * contents) as fast as it can while the main thread maps and unmaps
+ * through it: every MAP must succeed, with an answer that names its
+ * mapping (the exact-range UNMAP and the UNMAP by id find it) and ids
+ * that only grow.  That the zap lands inside MAP's window is made likely,
+ * not forced: the window is the target's vm_mmap(), a third of the
+ * pair's time.
+ */
+#define ZAP_SECONDS	3
+#define ZAP_MIN_MAPS	200
+
+struct zapper {
+	void *page;
+	atomic_bool stop;
+	long zaps;
+};
+
+static void *zapper_thread(void *data)
+{
+	struct zapper *z = data;
+
+	while (!atomic_load(&z->stop)) {
+		if (madvise(z->page, PAGE, MADV_DONTNEED))
+			return (void *)(long)errno;
+		z->zaps++;
+	}
+	return NULL;
+}
+
+TEST(map_answer_survives_zapped_argument)
+{
+	struct neoos_map *arg;
+	struct zapper z = { .zaps = 0 };
+	uint64_t last_id = 0;
+	long maps = 0, bad = 0;
+	pthread_t thr;
+	double end;
+	char path[64];
+	void *res;
+	int dev, fd;
+
+	test_path(path, sizeof(path), "zap");
+	ASSERT_EQ(0, make_pattern_file(path, PAGE));
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, fd);
+	dev = open("/dev/neoos", O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, dev);
+	z.page = mmap(NULL, PAGE, PROT_READ | PROT_WRITE,
+		      MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, z.page);
+	/* Straddling nothing: the struct sits at the end of the page. */
+	arg = (struct neoos_map *)((char *)z.page + PAGE - sizeof(*arg));
+	atomic_init(&z.stop, false);
+	ASSERT_EQ(0, pthread_create(&thr, NULL, zapper_thread, &z));
+
+	end = now_s() + ZAP_SECONDS;
+	while (now_s() < end || maps < ZAP_MIN_MAPS) {
+		int err;
+
+		*arg = (struct neoos_map){
+			.fd = fd, .prot = RW, .flags = NEOOS_MAP_SHARED,
+			.length = PAGE,
+		};
+		err = dev_map(dev, arg);
+		if (err) {
+			TH_LOG("map %ld: %s", maps, strerror(-err));
+			bad++;
+			break;
+		}
+		maps++;
+		if (arg->id <= last_id || !is_pattern_at((void *)arg->addr,
+							 64, 0)) {
+			TH_LOG("map %ld: id %llu after %llu, addr %#llx",
+			       maps, (unsigned long long)arg->id,
+			       (unsigned long long)last_id,
+			       (unsigned long long)arg->addr);
+			bad++;
+			break;
+		}
+		last_id = arg->id;
+		err = maps & 1 ? dev_unmap(dev, arg->addr, PAGE) :
+				 sys_munmap_id(arg->id);
+		if (err) {
+			TH_LOG("unmap %ld: %d", maps, err);
+			bad++;
+			break;
+		}
+	}
+	atomic_store(&z.stop, true);
+	ASSERT_EQ(0, pthread_join(thr, &res));
+	EXPECT_EQ(NULL, res);
+	EXPECT_EQ(0, bad);
+	ksft_print_msg("neoos-figure: maps through a zapped argument: %ld, zaps: %ld\n",
+		       maps, z.zaps);
+	fflush(stdout);
+	EXPECT_EQ(0, sys_mmap_list(0, NULL, 0));
+	munmap(z.page, PAGE);
+	close(dev);
+	close(fd);
+	unlink(path);
+}
+
+/*
  * ---- 3: READ/WRITE by id race an UNMAP and a MAP at the same address ----
  *
  * Issue 22, item 4: a READ or WRITE names a mapping, not an address.  A
