@@ -5,6 +5,7 @@
  * copy is done under one hold of mmap_lock in which the id is looked up,
  * the bounds and protection are checked, and the page a load or store at
  * that place would reach is taken with get_user_pages() - the same fault,
+ * made with mmap_lock dropped for its I/O as a fault would drop it,
  * so the page cache for a shared mapping, copy-on-write for a private
  * one, SIGBUS territory past the end of a truncated file (reported as
  * -EIO, without a signal).  A mapping unmapped by another thread between
@@ -64,6 +65,57 @@ static int neoos_rw_gup_error(long ret)
 }
 
 /*
+ * How often a page is faulted in with mmap_lock dropped for its I/O before
+ * get_user_pages() may fault it in under the lock: only a page that is
+ * reclaimed again every time between the fault and the lookup gets there.
+ */
+#define NEOOS_RW_FAULTS	3
+
+/*
+ * The page of @args's mapping at byte @pos, with the caller's mmap_lock
+ * held for reading on success and on failure.
+ *
+ * get_user_pages() without FOLL_UNLOCKABLE would keep mmap_lock across the
+ * page's I/O, which a page fault does not (FAULT_FLAG_ALLOW_RETRY): a
+ * thread of the caller that serves that I/O (FUSE) and needs mmap_lock
+ * for writing would deadlock against it, and every mmap(2) of the
+ * process would wait behind a slow disk.  So the page is taken with
+ * FOLL_NOFAULT, and when a fault is needed, fixup_user_fault() makes it
+ * as a load or store would, dropping mmap_lock for the I/O; the id is
+ * then looked up again, since anything may have happened meanwhile.
+ * (6.1's hugetlb GUP ignores FOLL_NOFAULT and faults under the lock, with
+ * the fault's retry; hugetlbfs has no I/O to wait for.)
+ */
+static long neoos_rw_get_page(const struct neoos_rw *args, u64 pos,
+			      bool write, struct vm_area_struct **vmap,
+			      unsigned long *uaddr, struct page **page)
+{
+	unsigned int gup_flags = write ? FOLL_WRITE : 0;
+	struct mm_struct *mm = current->mm;
+	bool unlocked;
+	long ret;
+	int i;
+
+	mmap_assert_locked(mm);
+	for (i = 0; ; i++) {
+		ret = neoos_rw_resolve(args, pos, write, vmap, uaddr);
+		if (ret)
+			return ret;
+		ret = neoos_get_user_page(*uaddr, gup_flags |
+					  (i < NEOOS_RW_FAULTS ? FOLL_NOFAULT : 0),
+					  page);
+		if (ret != -EFAULT || i == NEOOS_RW_FAULTS)
+			break;
+		unlocked = false;
+		ret = fixup_user_fault(mm, *uaddr,
+				       write ? FAULT_FLAG_WRITE : 0, &unlocked);
+		if (ret)
+			break;
+	}
+	return ret == 1 ? 0 : neoos_rw_gup_error(ret);
+}
+
+/*
  * Copy @n bytes between byte @pos of @args's mapping and @bounce, within
  * one page of the mapping.
  */
@@ -79,14 +131,9 @@ static int neoos_rw_page(const struct neoos_rw *args, u64 pos, size_t n,
 
 	if (mmap_read_lock_killable(mm))
 		return -EINTR;
-	ret = neoos_rw_resolve(args, pos, write, &vma, &uaddr);
+	ret = neoos_rw_get_page(args, pos, write, &vma, &uaddr, &page);
 	if (ret)
 		goto out;
-	ret = neoos_get_user_page(uaddr, write ? FOLL_WRITE : 0, &page);
-	if (ret != 1) {
-		ret = neoos_rw_gup_error(ret);
-		goto out;
-	}
 	kaddr = kmap_local_page(page);
 	if (write) {
 		copy_to_user_page(vma, page, uaddr,
@@ -98,7 +145,6 @@ static int neoos_rw_page(const struct neoos_rw *args, u64 pos, size_t n,
 	}
 	kunmap_local(kaddr);
 	put_page(page);
-	ret = 0;
 out:
 	mmap_read_unlock(mm);
 	return ret;
