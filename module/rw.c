@@ -116,6 +116,31 @@ static long neoos_rw_get_page(const struct neoos_rw *args, u64 pos,
 }
 
 /*
+ * Write @n bytes of @bounce into @page, as a store through the mapping
+ * would: under the folio lock, after any writeback that needs the folio
+ * stable (a checksumming file system or block device), then dirty.  Only
+ * a folio of a file can be under such writeback; folio_wait_stable()
+ * reads the file's mapping, which an anonymous folio (copy-on-write of a
+ * private mapping) and a folio truncated meanwhile do not have.
+ */
+static void neoos_rw_store(struct vm_area_struct *vma, struct page *page,
+			   unsigned long uaddr, const void *bounce, size_t n)
+{
+	struct folio *folio = page_folio(page);
+	void *kaddr;
+
+	folio_lock(folio);
+	if (!folio_test_anon(folio) && folio->mapping)
+		folio_wait_stable(folio);
+	kaddr = kmap_local_page(page);
+	copy_to_user_page(vma, page, uaddr, kaddr + offset_in_page(uaddr),
+			  bounce, n);
+	kunmap_local(kaddr);
+	folio_mark_dirty(folio);
+	folio_unlock(folio);
+}
+
+/*
  * Copy @n bytes between byte @pos of @args's mapping and @bounce, within
  * one page of the mapping.
  */
@@ -134,16 +159,14 @@ static int neoos_rw_page(const struct neoos_rw *args, u64 pos, size_t n,
 	ret = neoos_rw_get_page(args, pos, write, &vma, &uaddr, &page);
 	if (ret)
 		goto out;
-	kaddr = kmap_local_page(page);
 	if (write) {
-		copy_to_user_page(vma, page, uaddr,
-				  kaddr + offset_in_page(uaddr), bounce, n);
-		set_page_dirty_lock(page);
+		neoos_rw_store(vma, page, uaddr, bounce, n);
 	} else {
+		kaddr = kmap_local_page(page);
 		copy_from_user_page(vma, page, uaddr, bounce,
 				    kaddr + offset_in_page(uaddr), n);
+		kunmap_local(kaddr);
 	}
-	kunmap_local(kaddr);
 	put_page(page);
 out:
 	mmap_read_unlock(mm);
