@@ -91,6 +91,14 @@ static struct file *neoos_map_target(const struct neoos_map *args)
 	struct file *file;
 
 	if (args->flags & NEOOS_MAP_ANONYMOUS) {
+		/*
+		 * mmap(2) refuses a length the address space cannot hold
+		 * before it makes the memory file, which would refuse more
+		 * than it can hold with EINVAL.
+		 */
+		if (!PAGE_ALIGN(args->length) ||
+		    PAGE_ALIGN(args->length) > TASK_SIZE)
+			return ERR_PTR(-ENOMEM);
 		file = neoos_shmem_file_setup("neoos-anon", args->length,
 					      args->flags & NEOOS_MAP_PRIVATE);
 		/*

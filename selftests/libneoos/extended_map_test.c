@@ -116,6 +116,47 @@ TEST(anonymous_shared_with_child_private_not)
 	EXPECT_EQ(E_OK, sys_munmap_id(pid_));
 }
 
+/*
+ * An anonymous mapping too large for the address space fails as mmap(2)'s
+ * does (ENOMEM), not with the EINVAL of the memory file it would need.
+ */
+TEST(anonymous_too_large_like_mmap)
+{
+	static const uint64_t lens[] = {
+		1ULL << 63, (1ULL << 47) + PAGE, ~0ULL - PAGE + 2,
+	};
+	static const int types[] = { NEOOS_MAP_SHARED, NEOOS_MAP_PRIVATE };
+	int dev = open("/dev/neoos", O_RDWR | O_CLOEXEC);
+
+	ASSERT_LE(0, dev);
+	for (size_t i = 0; i < ARRAY_SIZE(lens); i++) {
+		for (size_t t = 0; t < ARRAY_SIZE(types); t++) {
+			struct neoos_map m = {
+				.fd = -1, .prot = NEOOS_PROT_READ,
+				.flags = types[t] | NEOOS_MAP_ANONYMOUS,
+				.length = lens[i],
+			};
+			void *q;
+			int native = 0, err;
+
+			q = mmap(NULL, lens[i], PROT_READ,
+				 (types[t] == NEOOS_MAP_SHARED ? MAP_SHARED :
+				  MAP_PRIVATE) | MAP_ANONYMOUS, -1, 0);
+			if (q == MAP_FAILED)
+				native = errno;
+			else
+				munmap(q, lens[i]);
+			err = dev_map(dev, &m);
+			EXPECT_EQ(-native, err)
+				TH_LOG("%s anonymous, %#llx bytes: mmap(2) %s, neoos %s",
+				       t ? "private" : "shared",
+				       (unsigned long long)lens[i],
+				       strerror(native), strerror(-err));
+		}
+	}
+	close(dev);
+}
+
 TEST_F(ext, hint_is_used_when_free)
 {
 	char *want = mmap(NULL, 4 * PAGE, PROT_NONE,
