@@ -34,6 +34,7 @@
 #include <linux/dcache.h>
 #include <linux/mm.h>
 #include <linux/mmap_lock.h>
+#include <linux/path.h>
 #include <linux/pid.h>
 #include <linux/sched/coredump.h>
 #include <linux/sched/signal.h>
@@ -128,9 +129,13 @@ static struct mm_struct *neoos_get_mm(pid_t pid, pid_t *owner)
 	return mm;
 }
 
-/* Fill @info from @vma; @path_buf (PATH_MAX bytes) receives the path. */
+/*
+ * Fill @info from @vma; with @path, take a reference to the path of a file
+ * mapping's file there (else leave it empty) for neoos_copy_path(), which
+ * runs after mmap_lock is dropped.
+ */
 static void neoos_fill_info(struct neoos_info *info, struct vm_area_struct *vma,
-			    char *path_buf, const char **path)
+			    struct path *path)
 {
 	struct neoos_mapping *map = neoos_vma_mapping(vma);
 
@@ -140,28 +145,64 @@ static void neoos_fill_info(struct neoos_info *info, struct vm_area_struct *vma,
 	info->offset = (map->flags & NEOOS_MAP_ANONYMOUS) ? 0 : map->offset;
 	info->prot = neoos_vma_prot(vma);
 	info->map_flags = map->flags;
-	*path = "";
-	if (path_buf && !(map->flags & NEOOS_MAP_ANONYMOUS)) {
-		char *p = d_path(neoos_file_user_path(vma->vm_file),
-				 path_buf, PATH_MAX);
-
-		if (!IS_ERR(p))
-			*path = p;
+	if (path && !(map->flags & NEOOS_MAP_ANONYMOUS)) {
+		*path = *neoos_file_user_path(vma->vm_file);
+		path_get(path);
 	}
 }
 
-static int neoos_copy_path(struct neoos_info *info, const char *path)
-{
-	size_t len = strlen(path), n;
+/*
+ * The longest path INFO reports.  /proc/PID/maps, whose buffer grows as a
+ * line needs, shows paths longer than PATH_MAX, and so does INFO, up to
+ * this; a longer one fails with ENAMETOOLONG.
+ */
+#define NEOOS_INFO_PATH_MAX	(256 * PATH_MAX)
 
+/* d_path() of @path into a buffer as large as it needs, in *@bufp. */
+static char *neoos_d_path(const struct path *path, char **bufp)
+{
+	size_t size = PATH_MAX;
+	char *p;
+
+	for (;;) {
+		*bufp = kvmalloc(size, GFP_KERNEL);
+		if (!*bufp)
+			return ERR_PTR(-ENOMEM);
+		p = d_path(path, *bufp, size);
+		if (PTR_ERR_OR_ZERO(p) != -ENAMETOOLONG ||
+		    size >= NEOOS_INFO_PATH_MAX)
+			return p;
+		kvfree(*bufp);
+		size *= 2;
+	}
+}
+
+/* Store @path (NULL dentry: none) in the caller's buffer; drop it. */
+static int neoos_copy_path(struct neoos_info *info, struct path *path)
+{
+	char *buf = NULL, *p = "";
+	size_t len, n;
+	int ret = 0;
+
+	if (path->dentry) {
+		p = neoos_d_path(path, &buf);
+		path_put(path);
+		if (IS_ERR(p)) {
+			ret = PTR_ERR(p);
+			goto out;
+		}
+	}
+	len = strlen(p);
 	info->path_len = len;
-	if (!info->path || !info->path_size)
-		return 0;
+	if (!info->path)
+		goto out;
 	n = min_t(size_t, len, info->path_size - 1);
-	if (copy_to_user(u64_to_user_ptr(info->path), path, n) ||
+	if (copy_to_user(u64_to_user_ptr(info->path), p, n) ||
 	    put_user('\0', (char __user *)u64_to_user_ptr(info->path) + n))
-		return -EFAULT;
-	return 0;
+		ret = -EFAULT;
+out:
+	kvfree(buf);
+	return ret;
 }
 
 static int neoos_info_check(const struct neoos_info *info)
@@ -197,9 +238,11 @@ static void neoos_unlock_mm(struct mm_struct *mm)
 	mmput(mm);
 }
 
-/* Find the mapping @info names and fill @info in; the path goes to @buf. */
-static int neoos_info_lookup(struct neoos_info *info, char *buf,
-			     const char **path)
+/*
+ * Find the mapping @info names and fill @info in; with @path, take its
+ * file's path there.
+ */
+static int neoos_info_lookup(struct neoos_info *info, struct path *path)
 {
 	struct vm_area_struct *vma;
 	struct mm_struct *mm;
@@ -213,18 +256,16 @@ static int neoos_info_lookup(struct neoos_info *info, char *buf,
 	else
 		vma = neoos_find_addr(mm, info->addr);
 	if (vma)
-		neoos_fill_info(info, vma, buf, path);
+		neoos_fill_info(info, vma, path);
 	info->owner_pid = owner;
-	/* The path lives in @buf, which outlives the lock. */
 	neoos_unlock_mm(mm);
 	return vma ? 0 : -EINVAL;
 }
 
 long neoos_ioctl_info(void __user *argp)
 {
+	struct path path = {};
 	struct neoos_info info;
-	const char *path = "";
-	char *path_buf = NULL;
 	int ret;
 
 	if (copy_from_user(&info, argp, sizeof(info)))
@@ -232,17 +273,11 @@ long neoos_ioctl_info(void __user *argp)
 	ret = neoos_info_check(&info);
 	if (ret)
 		return ret;
-	if (info.path) {
-		path_buf = kmalloc(PATH_MAX, GFP_KERNEL);
-		if (!path_buf)
-			return -ENOMEM;
-	}
-	ret = neoos_info_lookup(&info, path_buf, &path);
+	ret = neoos_info_lookup(&info, info.path ? &path : NULL);
 	if (!ret)
-		ret = neoos_copy_path(&info, path);
+		ret = neoos_copy_path(&info, &path);
 	if (!ret && copy_to_user(argp, &info, sizeof(info)))
 		ret = -EFAULT;
-	kfree(path_buf);
 	return ret;
 }
 

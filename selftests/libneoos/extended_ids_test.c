@@ -409,4 +409,105 @@ TEST_F(ext, failed_map_takes_no_id)
 	EXPECT_EQ(E_OK, sys_munmap_id(next));
 }
 
+/*
+ * INFO reports a path longer than PATH_MAX whole, as /proc/self/maps shows
+ * it for a mapping of the same file: 22 directories of 190 characters.
+ */
+#define DEEP_LEVELS	22
+#define DEEP_NAME	190
+
+/* The path /proc/self/maps shows for the mapping at @p, or NULL. */
+static char *maps_path(const void *p)
+{
+	FILE *f = fopen("/proc/self/maps", "re");
+	char *line = NULL, *path = NULL;
+	size_t cap = 0;
+
+	if (!f)
+		return NULL;
+	while (getline(&line, &cap, f) > 0) {
+		unsigned long start;
+		char *slash = strchr(line, '/');
+
+		if (sscanf(line, "%lx-", &start) != 1 ||
+		    start != (uintptr_t)p || !slash)
+			continue;
+		slash[strcspn(slash, "\n")] = '\0';
+		path = strdup(slash);
+		break;
+	}
+	free(line);
+	fclose(f);
+	return path;
+}
+
+TEST(info_path_longer_than_path_max)
+{
+	char name[DEEP_NAME + 1], *buf, *native_path;
+	struct neoos_info info;
+	struct neoos_map m;
+	int dir, next, fd, dev, i;
+	void *q;
+
+	memset(name, 'd', DEEP_NAME);
+	name[DEEP_NAME] = '\0';
+	dir = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	ASSERT_LE(0, dir);
+	for (i = 0; i < DEEP_LEVELS; i++) {
+		ASSERT_EQ(0, mkdirat(dir, name, 0755));
+		next = openat(dir, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		ASSERT_LE(0, next);
+		close(dir);
+		dir = next;
+	}
+	fd = openat(dir, "file", O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, ftruncate(fd, PAGE));
+	q = mmap(NULL, PAGE, PROT_READ, MAP_SHARED, fd, 0);
+	ASSERT_NE(MAP_FAILED, q);
+	native_path = maps_path(q);
+	ASSERT_NE(NULL, native_path);
+	ASSERT_LT(4096, strlen(native_path));
+
+	dev = open("/dev/neoos", O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, dev);
+	m = (struct neoos_map){
+		.fd = fd, .prot = NEOOS_PROT_READ, .flags = NEOOS_MAP_SHARED,
+		.length = PAGE,
+	};
+	ASSERT_EQ(0, dev_map(dev, &m));
+	buf = calloc(1, 2 * 4096);
+	ASSERT_NE(NULL, buf);
+	info = (struct neoos_info){
+		.query = NEOOS_INFO_BY_ID, .id = m.id,
+		.path = (uintptr_t)buf, .path_size = 2 * 4096,
+	};
+	ASSERT_EQ(0, ioctl(dev, NEOOS_IOC_INFO, &info)) TH_LOG("%s", strerror(errno));
+	EXPECT_EQ(strlen(native_path), info.path_len);
+	EXPECT_STREQ(native_path, buf);
+	/* A buffer too small gets the start of it, and the whole length. */
+	info.path_size = 100;
+	ASSERT_EQ(0, ioctl(dev, NEOOS_IOC_INFO, &info));
+	EXPECT_EQ(strlen(native_path), info.path_len);
+	EXPECT_EQ(99, strlen(buf));
+	EXPECT_EQ(0, strncmp(native_path, buf, 99));
+
+	EXPECT_EQ(0, dev_unmap(dev, m.addr, PAGE));
+	munmap(q, PAGE);
+	close(fd);
+	close(dev);
+	free(buf);
+	free(native_path);
+	/* Take the tree down again, deepest first. */
+	ASSERT_EQ(0, unlinkat(dir, "file", 0));
+	for (i = 0; i < DEEP_LEVELS; i++) {
+		next = openat(dir, "..", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		ASSERT_LE(0, next);
+		close(dir);
+		dir = next;
+		EXPECT_EQ(0, unlinkat(dir, name, AT_REMOVEDIR));
+	}
+	close(dir);
+}
+
 TEST_HARNESS_MAIN

@@ -107,7 +107,8 @@ struct neoos_unmap {
  * @path: in: a buffer for the file's path, or 0
  * @path_size: in: size of @path's buffer; the path is NUL-terminated and
  *	truncated to fit
- * @path_len: out: length of the whole path, without the NUL
+ * @path_len: out: length of the whole path, without the NUL (which may be
+ *	longer than PATH_MAX, as in /proc/PID/maps)
  * @prot: out: NEOOS_PROT_* in force (mprotect() changes it)
  * @map_flags: out: NEOOS_MAP_SHARED or NEOOS_MAP_PRIVATE, and
  *	NEOOS_MAP_ANONYMOUS
