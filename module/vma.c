@@ -14,9 +14,10 @@
  * is unmapped.
  *
  * The copy changes the VMA's identity.  Every place in mm/, fs/, ipc/,
- * kernel/ and security/ of 6.1, 6.12 and 7.3 (7.2 has the same
- * vm_operations_struct) that recognises a VMA by its vm_ops pointer, and
- * what it means for a neoos VMA:
+ * kernel/, security/, io_uring/, block/, virt/, drivers/ and arch/x86/ of
+ * 6.1 and 6.12, and of 7.x as far as read (7.2 has the same
+ * vm_operations_struct as 7.3), that recognises a VMA by its vm_ops
+ * pointer, and what it means for a neoos VMA:
  *  - vma_is_secretmem() (GUP's check_vma_flags(), follow_page(), mlock):
  *    GUP would reach pages that are not in the direct map.  memfd_secret
  *    files are refused (neoos_file_refused()).
@@ -30,6 +31,13 @@
  *    whole-large-folio faults, do not apply; on 7.x a multi-VMA
  *    mremap() move that covers the VMA fails (vma_multi_allowed()),
  *    which ->mremap refuses anyway.  Less is done, nothing less safely.
+ *  - 6.1's io_pin_pages() (io_uring fixed buffers and provided-buffer
+ *    rings) accepts file-backed memory only where vma_is_shmem() holds:
+ *    buffers in a neoos mapping of shmem fail with -EOPNOTSUPP there.
+ *    6.12 and 7.x leave the decision to GUP, which tests vm_ops members
+ *    (->page_mkwrite), not the pointer.
+ *  - xen's gntdev and privcmd, sgi-gru and x86's SGX and vDSO look for
+ *    their own VMAs only, which a neoos VMA never was.
  *  - shm_vm_ops (shmdt()): SysV segments cannot be passed as an fd;
  *    through /proc they are plain shmem files.  KVM's guest_memfd,
  *    mappable on 7.x, compares no vm_ops.
