@@ -87,9 +87,10 @@ check:
 # fault injection (docs/debug-kernel.md).  Setup builds the kernel once
 # per machine; a run takes far longer than on a production kernel.
 # DEBUG_TESTS=core runs only the suite's core (selftests' list-core-tests:
-# the NeoOS calls and the allocation-failure injection), as CI does.  No
-# $(MAKE) in the recipe: make -n would run it.  The runner's time limits
-# are 8 times the production kernels' there (NEOOS_TIMEOUT_SCALE).
+# the NeoOS calls, the concurrency layer and the allocation-failure
+# injection), as CI does.  No $(MAKE) in the recipe: make -n would run
+# it.  The runner's time limits are 8 times the production kernels' there
+# (NEOOS_TIMEOUT_SCALE).
 DEBUG_TESTS ?= all
 check-debug:
 	$(if $(filter core,$(DEBUG_TESTS)),NEOOS_TESTS="$(or $(shell make -s -C selftests list-core-tests),$(error selftests list-core-tests printed nothing))") \
