@@ -276,15 +276,10 @@ static int neoos_answer_write(struct neoos_answer *ans,
 			      const struct neoos_map *args)
 {
 	size_t off = offset_in_page(ans->argp), done = 0;
-	unsigned long left;
 	int i;
 
-	if (!ans->n) {
-		pagefault_disable();
-		left = __copy_to_user_inatomic(ans->argp, args, sizeof(*args));
-		pagefault_enable();
-		return left ? -EFAULT : 0;
-	}
+	if (!ans->n)
+		return copy_to_user_nofault(ans->argp, args, sizeof(*args));
 	for (i = 0; i < ans->n; i++) {
 		size_t n = min(sizeof(*args) - done, PAGE_SIZE - off);
 
