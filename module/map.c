@@ -76,6 +76,15 @@ static int neoos_map_check_args(const struct neoos_map *args)
 }
 
 /*
+ * Can the address space hold a VMA of @len bytes, page aligned (0: the
+ * length wrapped when it was rounded)?  mmap(2)'s ENOMEM otherwise.
+ */
+static bool neoos_vma_len_fits(u64 len)
+{
+	return len && len <= TASK_SIZE;
+}
+
+/*
  * The file to map, with a reference the caller drops: the caller's fd, or
  * for anonymous memory a new unlinked shmem file.  A shared one is charged
  * to commit accounting for its size, as shmem_zero_setup() charges the
@@ -96,8 +105,7 @@ static struct file *neoos_map_target(const struct neoos_map *args)
 		 * before it makes the memory file, which would refuse more
 		 * than it can hold with EINVAL.
 		 */
-		if (!PAGE_ALIGN(args->length) ||
-		    PAGE_ALIGN(args->length) > TASK_SIZE)
+		if (!neoos_vma_len_fits(PAGE_ALIGN(args->length)))
 			return ERR_PTR(-ENOMEM);
 		file = neoos_shmem_file_setup("neoos-anon", args->length,
 					      args->flags & NEOOS_MAP_PRIVATE);
@@ -142,7 +150,7 @@ static struct neoos_mapping *neoos_mapping_alloc(struct file *file,
 
 	map->page_off = offset_in_page(args->offset);
 	vma_len = neoos_vma_len(file, map->page_off, args->length);
-	if (!vma_len || vma_len > TASK_SIZE) {
+	if (!neoos_vma_len_fits(vma_len)) {
 		kfree(map);
 		return ERR_PTR(-ENOMEM);
 	}
