@@ -6,6 +6,7 @@
 #include <grp.h>
 #include <sys/time.h>
 #include <sys/prctl.h>
+#include <linux/userfaultfd.h>
 
 #include "common.h"
 
@@ -224,6 +225,114 @@ int vma_at(const void *addr, struct vma *v)
 	return ret;
 }
 
+int smaps_field(const void *addr, const char *field, char *buf, size_t len)
+{
+	unsigned long a = (unsigned long)addr, start, end;
+	size_t flen = strlen(field);
+	FILE *f = fopen("/proc/self/smaps", "r");
+	char line[1024];
+	bool in = false;
+	int ret = -1;
+
+	if (!f)
+		return -1;
+	while (ret && fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%lx-%lx ", &start, &end) == 2) {
+			in = start <= a && a < end;
+		} else if (in && !strncmp(line, field, flen)) {
+			snprintf(buf, len, "%s", line + flen);
+			buf[strcspn(buf, "\n")] = '\0';
+			ret = 0;
+		}
+	}
+	fclose(f);
+	return ret;
+}
+
+int vma_has_flag(const void *addr, const char *flag)
+{
+	char flags[256], *tok, *save;
+
+	if (smaps_field(addr, "VmFlags:", flags, sizeof(flags)))
+		return -1;
+	for (tok = strtok_r(flags, " ", &save); tok;
+	     tok = strtok_r(NULL, " ", &save))
+		if (!strcmp(tok, flag))
+			return 1;
+	return 0;
+}
+
+long vma_kb(const void *addr, const char *field)
+{
+	char val[64];
+
+	return smaps_field(addr, field, val, sizeof(val)) ? -1 :
+	       strtol(val, NULL, 10);
+}
+
+/* include/uapi/linux/kernel-page-flags.h */
+#define KPF_COMPOUND_TAIL	16
+#define KPF_MLOCKED		33
+#define PM_PRESENT	(1ULL << 63)
+#define PM_PFN		((1ULL << 55) - 1)
+
+long mlocked_pages(const void *p, size_t len)
+{
+	int pm = open("/proc/self/pagemap", O_RDONLY);
+	int kpf = open("/proc/kpageflags", O_RDONLY);
+	uintptr_t a = (uintptr_t)p;
+	uint64_t e, flags;
+	bool locked = false;
+	long n = 0;
+
+	for (size_t off = 0; n >= 0 && off < len; off += PAGE) {
+		if (pm < 0 || kpf < 0 ||
+		    pread(pm, &e, 8, (a + off) / PAGE * 8) != 8) {
+			n = -1;
+		} else if (e & PM_PRESENT) {
+			if (pread(kpf, &flags, 8, (e & PM_PFN) * 8) != 8)
+				n = -1;
+			/*
+			 * A large folio's tail pages show no flags of their
+			 * own: they are its head's, met just before them.
+			 */
+			else if (!(flags & (1ULL << KPF_COMPOUND_TAIL)))
+				locked = flags & (1ULL << KPF_MLOCKED);
+			if (n >= 0)
+				n += locked;
+		}
+	}
+	if (pm >= 0)
+		close(pm);
+	if (kpf >= 0)
+		close(kpf);
+	return n;
+}
+
+int uffd_open(void)
+{
+	struct uffdio_api api = { .api = UFFD_API };
+	int fd = syscall(__NR_userfaultfd, O_CLOEXEC | O_NONBLOCK);
+
+	if (fd < 0)
+		return -errno;
+	if (ioctl(fd, UFFDIO_API, &api)) {
+		close(fd);
+		return -errno;
+	}
+	return fd;
+}
+
+int uffd_register(int uffd, void *p, size_t len)
+{
+	struct uffdio_register reg = {
+		.range = { .start = (uintptr_t)p, .len = len },
+		.mode = UFFDIO_REGISTER_MODE_MISSING,
+	};
+
+	return ioctl(uffd, UFFDIO_REGISTER, &reg) ? -errno : 0;
+}
+
 int tmpfs_at(const char *dir, unsigned long flags)
 {
 	mkdir(dir, 0755);
@@ -415,6 +524,21 @@ long read_long(const char *path)
 		val = -1;
 	fclose(f);
 	return val;
+}
+
+long status_kb(const char *field)
+{
+	size_t len = strlen(field);
+	FILE *f = fopen("/proc/self/status", "r");
+	char line[256];
+	long kb = -1;
+
+	while (f && kb < 0 && fgets(line, sizeof(line), f))
+		if (!strncmp(line, field, len))
+			kb = strtol(line + len, NULL, 10);
+	if (f)
+		fclose(f);
+	return kb;
 }
 
 bool write_string(const char *path, const char *val)

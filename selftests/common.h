@@ -160,6 +160,33 @@ struct vma {
 /* The VMA of this process that contains @addr: 0, or -1 if there is none. */
 int vma_at(const void *addr, struct vma *v);
 
+/*
+ * The rest of the line starting with @field ("VmFlags:", "Locked:"...)
+ * in /proc/self/smaps for the VMA containing @addr, in @buf; 0, or -1 if
+ * there is no such VMA or field.
+ */
+int smaps_field(const void *addr, const char *field, char *buf, size_t len);
+
+/* Has the VMA at @addr the VmFlags mnemonic @flag ("lo")? 1, 0, or -1. */
+int vma_has_flag(const void *addr, const char *flag);
+
+/* A "... kB" field of the VMA at @addr in /proc/self/smaps, or -1. */
+long vma_kb(const void *addr, const char *field);
+
+/*
+ * How many of the @len bytes' pages at @p are on the unevictable list
+ * (KPF_MLOCKED in /proc/kpageflags; needs root), or -1.
+ */
+long mlocked_pages(const void *p, size_t len);
+
+/* ---- userfaultfd ---- */
+
+/* A non-blocking userfaultfd after the API handshake, or -errno. */
+int uffd_open(void);
+
+/* Register [@p, @p + @len) for missing-page faults: 0, or -errno. */
+int uffd_register(int uffd, void *p, size_t len);
+
 /* ---- mounts and block devices ---- */
 
 /* @dir made and mounted as a 16 MiB tmpfs with @flags; 0 or -errno. */
@@ -224,6 +251,9 @@ void drop_caches(void);
 
 /* The number a sysfs, procfs or cgroup file holds, or -1. */
 long read_long(const char *path);
+
+/* A "... kB" field of /proc/self/status ("VmLck:"), or -1. */
+long status_kb(const char *field);
 
 /* Write @val to such a file; false on failure. */
 bool write_string(const char *path, const char *val);

@@ -251,8 +251,6 @@ static void *idle_thread(void *data)
 
 TEST_F(huge, read_write_by_id_served_by_userfaultfd)
 {
-	struct uffdio_api api = { .api = UFFD_API };
-	struct uffdio_register reg;
 	struct monitor m = { .uffd = -1 };
 	struct leak_snap before;
 	unsigned char buf[64], back;
@@ -272,15 +270,10 @@ TEST_F(huge, read_write_by_id_served_by_userfaultfd)
 			     NEOOS_PROT_READ | NEOOS_PROT_WRITE,
 			     NEOOS_MAP_SHARED, fd, 0, &id);
 	ASSERT_NE(NULL, m.area) TH_LOG("E %d", sys_errno());
-	m.uffd = syscall(__NR_userfaultfd, O_CLOEXEC);
-	ASSERT_LE(0, m.uffd) TH_LOG("userfaultfd: %s", strerror(errno));
-	ASSERT_EQ(0, ioctl(m.uffd, UFFDIO_API, &api));
-	reg = (struct uffdio_register){
-		.range = { .start = (uintptr_t)m.area, .len = 2 * HUGE },
-		.mode = UFFDIO_REGISTER_MODE_MISSING,
-	};
-	ASSERT_EQ(0, ioctl(m.uffd, UFFDIO_REGISTER, &reg))
-		TH_LOG("registering the neoos mapping: %s", strerror(errno));
+	m.uffd = uffd_open();
+	ASSERT_LE(0, m.uffd) TH_LOG("userfaultfd: %s", strerror(-m.uffd));
+	ASSERT_EQ(0, uffd_register(m.uffd, m.area, 2 * HUGE))
+		TH_LOG("registering the neoos mapping");
 	ASSERT_EQ(0, pthread_create(&thr, NULL, monitor_thread, &m));
 
 	rret = sys_mmap_read(id, 100, buf, sizeof(buf));

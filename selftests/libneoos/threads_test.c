@@ -474,30 +474,6 @@ TEST(map_answer_survives_zapped_argument)
 #define RACE_ROUNDS	4
 #define RACE_LEN	(2 * PAGE)
 
-static int uffd_open(void)
-{
-	struct uffdio_api api = { .api = UFFD_API };
-	int fd = syscall(__NR_userfaultfd, O_CLOEXEC | O_NONBLOCK);
-
-	if (fd < 0)
-		return -errno;
-	if (ioctl(fd, UFFDIO_API, &api)) {
-		close(fd);
-		return -errno;
-	}
-	return fd;
-}
-
-static int uffd_register(int uffd, void *p, size_t len)
-{
-	struct uffdio_register reg = {
-		.range = { .start = (uintptr_t)p, .len = len },
-		.mode = UFFDIO_REGISTER_MODE_MISSING,
-	};
-
-	return ioctl(uffd, UFFDIO_REGISTER, &reg) ? -errno : 0;
-}
-
 /* Wait up to @ms for a missing-page fault on @page: 0, or -errno. */
 static int uffd_wait_fault(int uffd, void *page, int ms)
 {
@@ -1474,27 +1450,6 @@ static void *byid_caller(void *data)
 	return NULL;
 }
 
-/* Is the VMA at @addr locked: 1, 0, or -1 if there is none? */
-static int vma_locked(const void *addr)
-{
-	unsigned long a = (unsigned long)addr, start, end;
-	FILE *f = fopen("/proc/self/smaps", "r");
-	bool in = false;
-	char line[512];
-	int ret = -1;
-
-	if (!f)
-		return -1;
-	while (ret < 0 && fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "%lx-%lx ", &start, &end) == 2)
-			in = start <= a && a < end;
-		else if (in && !strncmp(line, "VmFlags:", 8))
-			ret = strstr(line, " lo ") || strstr(line, " lo\n");
-	}
-	fclose(f);
-	return ret;
-}
-
 /* Store @v at @p: false, or true if the store faulted. */
 static bool store_faults(volatile unsigned char *p, unsigned char v)
 {
@@ -1576,7 +1531,7 @@ static void byid_race(struct __test_metadata *_metadata, bool msync)
 		/* A finishes the call it was in. */
 		sleep_us(BYID_GAP_US);
 		if (msync) {
-			if (vma_locked(y) != 1 && not_locked++ < 3)
+			if (vma_has_flag(y, "lo") != 1 && not_locked++ < 3)
 				TH_LOG("round %d: Y is not locked", r);
 		} else {
 			if (store_faults(y + r % BYID_LEN, (unsigned char)r) &&
