@@ -5,6 +5,7 @@
  * have the same size and layout as in a 64-bit process - no compat code
  * in the module - and user pointers travel as __u64.
  */
+#include <limits.h>
 #include <stddef.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -13,6 +14,7 @@
 
 #include "common.h"
 #include "kselftest_harness.h"
+#include "neoosctl/ctl.h"
 
 #ifndef NO_M32
 /* The sizes a 64-bit process sees (x86-64). */
@@ -119,6 +121,40 @@ TEST_F(compat, every_ioctl_from_32_bit)
 	u.pad = 0;
 	ASSERT_EQ(0, ioctl(self->dev, NEOOS_IOC_UNMAP, &u));
 	EXPECT_EQ(KILLED(SIGSEGV), run_child(touch_read, p));
+}
+
+/*
+ * INFO by address about a 64-bit process (`neoosctl json`, which maps a
+ * file for us), whose mappings lie above a 32-bit caller's TASK_SIZE.
+ */
+TEST_F(compat, info_by_address_of_a_64_bit_process)
+{
+	struct neoos_info by_id = { .query = NEOOS_INFO_BY_ID };
+	struct neoos_info by_addr = { .query = NEOOS_INFO_BY_ADDR };
+	char path[PATH_MAX];
+	struct ctl c;
+	int64_t id;
+
+	if (access(NEOOSCTL, X_OK))
+		SKIP(return, "%s not built", NEOOSCTL);
+	signal(SIGPIPE, SIG_IGN);
+	ASSERT_TRUE(realpath("compat_test.data", path) != NULL);
+	ASSERT_EQ(0, ctl_start(&c));
+	id = ctl_mmap(&c, path, 0, PAGE, 3, true);
+	ASSERT_LT(0, id);
+
+	by_id.pid = c.pid;
+	by_id.id = id;
+	ASSERT_EQ(0, ioctl(self->dev, NEOOS_IOC_INFO, &by_id));
+	EXPECT_LE(1ULL << 32, by_id.addr) TH_LOG("not above 4 GiB");
+	by_addr.pid = c.pid;
+	by_addr.addr = by_id.addr + 1;
+	EXPECT_EQ(0, ioctl(self->dev, NEOOS_IOC_INFO, &by_addr))
+		TH_LOG("INFO by address: %s", strerror(errno));
+	EXPECT_EQ(id, by_addr.id);
+	EXPECT_EQ(c.pid, by_addr.owner_pid);
+
+	EXPECT_EQ(0, ctl_finish(&c));
 }
 
 TEST_HARNESS_MAIN
