@@ -92,24 +92,32 @@ static inline const struct path *neoos_file_user_path(struct file *file)
 #endif
 
 /*
- * An unlinked shmem file of @size bytes, charged to commit accounting for
- * its size unless @noreserve: shmem_file_setup() takes vma_flags_t from
- * 7.0 (seen in 7.2 and 7.3; 6.12 has vm_flags_t), vm_flags_t
- * (VM_NORESERVE) before.
+ * An unlinked shmem file of @size bytes on an S_PRIVATE inode (what LSMs
+ * take for anonymous memory), charged to commit accounting for its size.
+ * shmem_kernel_file_setup() makes one, but 6.1 does not export it: there
+ * the flag is set on shmem_file_setup()'s inode before anyone else has
+ * the file.  The LSM label the inode was given meanwhile is never read:
+ * every hook skips S_PRIVATE inodes.  From 7.0 (seen in 7.2 and 7.3)
+ * shmem_kernel_file_setup() takes vma_flags_t, vm_flags_t before.
  */
-#if LINUX_VERSION_CODE < KERNEL_VERSION(7, 0, 0)
-static inline struct file *neoos_shmem_file_setup(const char *name,
-						  loff_t size, bool noreserve)
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 12, 0)
+static inline struct file *neoos_anon_file_setup(const char *name, loff_t size)
 {
-	return shmem_file_setup(name, size, noreserve ? VM_NORESERVE : 0);
+	struct file *file = shmem_file_setup(name, size, 0);
+
+	if (!IS_ERR(file))
+		inode_set_flags(file_inode(file), S_PRIVATE, S_PRIVATE);
+	return file;
+}
+#elif LINUX_VERSION_CODE < KERNEL_VERSION(7, 0, 0)
+static inline struct file *neoos_anon_file_setup(const char *name, loff_t size)
+{
+	return shmem_kernel_file_setup(name, size, 0);
 }
 #else
-static inline struct file *neoos_shmem_file_setup(const char *name,
-						  loff_t size, bool noreserve)
+static inline struct file *neoos_anon_file_setup(const char *name, loff_t size)
 {
-	return shmem_file_setup(name, size,
-				noreserve ? mk_vma_flags(VMA_NORESERVE_BIT) :
-					    EMPTY_VMA_FLAGS);
+	return shmem_kernel_file_setup(name, size, EMPTY_VMA_FLAGS);
 }
 #endif
 

@@ -86,14 +86,23 @@ static bool neoos_vma_len_fits(u64 len)
 
 /*
  * The file to map, with a reference the caller drops: the caller's fd, or
- * for anonymous memory a new unlinked shmem file.  A shared one is charged
- * to commit accounting for its size, as shmem_zero_setup() charges the
- * file behind MAP_SHARED | MAP_ANONYMOUS.  A private one is not
- * (VM_NORESERVE: shmem charges its pages as they are allocated), because
- * vm_mmap() charges the private mapping itself, as for MAP_PRIVATE |
- * MAP_ANONYMOUS.  Unlike an anonymous VMA, which maps the zero page on a
- * read fault, a private mapping of the file allocates a shmem page for a
- * read fault, and keeps it under a copy-on-write page once written.
+ * for anonymous memory a new unlinked shmem file, made as
+ * shmem_zero_setup() makes the one behind MAP_SHARED | MAP_ANONYMOUS: an
+ * S_PRIVATE inode named "dev/zero", which LSMs treat as anonymous memory
+ * and /proc/<pid>/maps shows as "/dev/zero (deleted)", charged to commit
+ * accounting for its size.
+ *
+ * Private anonymous memory is a private mapping of such a file, because a
+ * VMA that neoos's vm_operations hold is never anonymous
+ * (vma_is_anonymous() is !vm_ops), and no export lets a module fault
+ * anonymous pages into a VMA of its own.  A private mapping of the file
+ * allocates a shmem page at any fault, where an anonymous VMA maps the
+ * zero page for a read, and keeps it under the copy-on-write page once
+ * written: a written page is held twice.  So it is charged twice: once
+ * by vm_mmap() for the private mapping, as for MAP_PRIVATE |
+ * MAP_ANONYMOUS, once by the file for its size.  Under
+ * vm.overcommit_memory=2 MAP is refused what it could not hold, rather
+ * than a later store being killed with SIGBUS.
  */
 static struct file *neoos_map_target(const struct neoos_map *args)
 {
@@ -107,8 +116,7 @@ static struct file *neoos_map_target(const struct neoos_map *args)
 		 */
 		if (!neoos_vma_len_fits(PAGE_ALIGN(args->length)))
 			return ERR_PTR(-ENOMEM);
-		file = neoos_shmem_file_setup("neoos-anon", args->length,
-					      args->flags & NEOOS_MAP_PRIVATE);
+		file = neoos_anon_file_setup("dev/zero", args->length);
 		/*
 		 * shmem's internal mount has no size or inode limit, so its
 		 * ENOSPC is an inode that could not be allocated: out of
