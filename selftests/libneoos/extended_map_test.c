@@ -2,18 +2,16 @@
 /*
  * The mapping model beyond NeoOS's two calls (libneoos's <libneoos.h>):
  * protection (none, read-only, exec), private copy-on-write and anonymous
- * mappings, hints, 64-bit offsets, msync, mlock and mseal.
+ * mappings, hints, 64-bit offsets, msync and mseal.  What the kernel's
+ * own calls do to a neoos mapping is conformance_test's.
  */
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/mount.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
-#include <sys/uio.h>
-#include <sys/utsname.h>
 
 #include <linux/capability.h>
-#include <linux/io_uring.h>
 #include <libneoos.h>
 
 #include "common.h"
@@ -161,70 +159,6 @@ TEST(anonymous_too_large_like_mmap)
 	close(dev);
 }
 
-/*
- * io_uring's fixed buffers in a neoos mapping of a memfd, against the
- * same memory mapped with mmap(2).  6.12 and 7.x let GUP decide, which
- * sees no difference.  6.1's io_pin_pages() accepts file-backed memory
- * only where vma_is_shmem() recognises shmem by its vm_operations
- * pointer, which a neoos VMA's copy is not: there it fails with
- * EOPNOTSUPP, as neoos(4) says.
- */
-static int register_buffer(int ring, void *p, size_t len)
-{
-	struct iovec iov = { .iov_base = p, .iov_len = len };
-	int ret;
-
-	ret = syscall(__NR_io_uring_register, ring, IORING_REGISTER_BUFFERS,
-		      &iov, 1);
-	if (ret)
-		return -errno;
-	return syscall(__NR_io_uring_register, ring,
-		       IORING_UNREGISTER_BUFFERS, NULL, 0) ? -errno : 0;
-}
-
-static bool kernel_is_6_1(void)
-{
-	struct utsname u;
-
-	return !uname(&u) && !strncmp(u.release, "6.1.", 4);
-}
-
-TEST(io_uring_fixed_buffer_like_mmap)
-{
-	struct io_uring_params params = { 0 };
-	int ring, fd, native, neoos;
-	void *q, *p;
-
-	ring = syscall(__NR_io_uring_setup, 4, &params);
-	if (ring < 0)
-		SKIP(return, "io_uring_setup: %s", strerror(errno));
-	fd = memfd_create("uring", MFD_CLOEXEC);
-	ASSERT_LE(0, fd);
-	ASSERT_EQ(0, ftruncate(fd, PAGE));
-	q = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	ASSERT_NE(MAP_FAILED, q);
-	p = sys_mmap(fd, 0, PAGE);
-	ASSERT_NE(NULL, p) TH_LOG("E %d", sys_errno());
-
-	native = register_buffer(ring, q, PAGE);
-	neoos = register_buffer(ring, p, PAGE);
-	EXPECT_EQ(0, native) TH_LOG("mmap(2)'s memfd mapping: %s",
-				    strerror(-native));
-	if (kernel_is_6_1()) {
-		EXPECT_EQ(-EOPNOTSUPP, neoos);
-	} else {
-		EXPECT_EQ(native, neoos);
-	}
-	ksft_print_msg("neoos-figure: io_uring fixed buffer in a memfd mapping: mmap(2) %s, neoos %s\n",
-		       strerror(-native), strerror(-neoos));
-	fflush(stdout);
-
-	EXPECT_EQ(E_OK, sys_munmap(p, PAGE));
-	munmap(q, PAGE);
-	close(fd);
-	close(ring);
-}
-
 TEST_F(ext, hint_is_used_when_free)
 {
 	char *want = mmap(NULL, 4 * PAGE, PROT_NONE,
@@ -350,63 +284,6 @@ TEST_F(ext, noexec_mount_refuses_exec)
 	EXPECT_EQ(E_OK, sys_munmap_id(id));
 	umount("noexec");
 	rmdir("noexec");
-}
-
-/* VmLck of this process in kB, or -1. */
-static long vm_locked_kb(void)
-{
-	char line[256];
-	long kb = -1;
-	FILE *f = fopen("/proc/self/status", "r");
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "VmLck: %ld kB", &kb) == 1)
-			break;
-	fclose(f);
-	return kb;
-}
-
-static int mlock_child(void *arg)
-{
-	int fd = *(int *)arg;
-	long base = vm_locked_kb();
-	uint64_t id;
-	char *n, *p;
-
-	/* mlock() and munlock() leave a neoos mapping as it is. */
-	p = sys_mmap_ex(NULL, FILE_SIZE, NEOOS_PROT_READ, NEOOS_MAP_SHARED,
-			fd, 0, &id);
-	CHK(p != NULL);
-	CHK(mlock(p, FILE_SIZE) == 0);
-	CHK(vm_locked_kb() == base);
-	CHK(sys_munmap_id(id) == E_OK);
-
-	/* Made while the mm locks new mappings: locked, as mmap(2)'s is. */
-	CHK(mlockall(MCL_FUTURE) == 0);
-	n = mmap(NULL, FILE_SIZE, PROT_READ, MAP_SHARED, fd, 0);
-	CHK(n != MAP_FAILED);
-	CHK(vm_locked_kb() == base + FILE_SIZE / 1024);
-	p = sys_mmap_ex(NULL, FILE_SIZE, NEOOS_PROT_READ, NEOOS_MAP_SHARED,
-			fd, 0, &id);
-	CHK(p != NULL);
-	CHK(vm_locked_kb() == base + 2 * FILE_SIZE / 1024);
-	/* munlockall() unlocks mmap(2)'s, and leaves neoos's locked... */
-	CHK(munlockall() == 0);
-	CHK(vm_locked_kb() == base + FILE_SIZE / 1024);
-	/* ...until it is unmapped, which gives the accounting back. */
-	CHK(sys_munmap_id(id) == E_OK);
-	CHK(vm_locked_kb() == base);
-	CHK(munmap(n, FILE_SIZE) == 0);
-	return 0;
-}
-
-TEST_F(ext, mlock_as_for_special_mappings)
-{
-	if (geteuid())
-		SKIP(return, "mlockall() of 64 KiB needs RLIMIT_MEMLOCK or root");
-	EXPECT_EQ(0, run_child(mlock_child, &self->ro));
 }
 
 static int sealed_child(void *arg)

@@ -1,0 +1,903 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * neoos(4)'s conformance table, row by row.  Each test is one row: it does
+ * one operation on a mapping made by mmap(2) and on the same kind of
+ * mapping made by neoos, and compares what a program sees - the call's
+ * result and its effect - written as a short string.  Each kind of mapping
+ * is a variant, so every row runs on each kind.
+ *
+ * Where neoos differs, differences[] says on which kernels and kinds, what
+ * neoos gives there, and why; the row then checks both that neoos gives
+ * exactly that and that mmap(2) gives something else.  Anywhere else the
+ * two strings must be equal.  Every row prints a "neoos-row:" line, from
+ * which neoos(4)'s table is checked.
+ */
+#include <setjmp.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <sys/utsname.h>
+
+#include <linux/io_uring.h>
+#include <linux/mempolicy.h>
+#include <libneoos.h>
+
+#include "common.h"
+#include "kselftest_harness.h"
+
+#define LEN		(4 << 20)
+#define PAGES		(LEN / PAGE)
+#define OUT		256
+
+#ifndef MADV_COLLAPSE
+#define MADV_COLLAPSE		25
+#endif
+#ifndef MADV_GUARD_INSTALL
+#define MADV_GUARD_INSTALL	102
+#define MADV_GUARD_REMOVE	103
+#endif
+#ifndef MREMAP_DONTUNMAP
+#define MREMAP_DONTUNMAP	4
+#endif
+
+/* The kinds of mapping, one variant each. */
+enum {
+	FILE_SHARED	= 1 << 0,	/* a file on the test's file system */
+	FILE_PRIVATE	= 1 << 1,
+	MEMFD_SHARED	= 1 << 2,	/* shmem */
+	ANON_PRIVATE	= 1 << 3,
+	ANON_SHARED	= 1 << 4,
+	ANY_KIND	= (1 << 5) - 1,
+	PRIVATE		= FILE_PRIVATE | ANON_PRIVATE,
+};
+
+/* The kernels, by uname's release. */
+enum {
+	K6_1	= 1 << 0,
+	K6_12	= 1 << 1,
+	K6_12_RT = 1 << 2,	/* PREEMPT_RT: no transparent huge pages */
+	K7_2	= 1 << 3,
+	K7_3	= 1 << 4,
+	ANY_KERNEL = (1 << 5) - 1,
+	K7	= K7_2 | K7_3,
+	THP	= ANY_KERNEL & ~K6_12_RT,
+};
+
+/* Why neoos differs. */
+#define EXACT	"NeoOS's rule: a mapping stays the exact range sys_mmap returned (no split, growth or move)"
+#define SPECIAL	"VM_DONTEXPAND, which keeps the range exact against merges (vma.c), makes the VMA VM_SPECIAL"
+#define ANONFILE "private anonymous memory is a private mapping of a shmem file (map.c)"
+#define SHMEMOPS "the core recognises shmem by its vm_ops pointer, which neoos's copy is not (vma.c)"
+
+static const struct difference {
+	const char *row;
+	unsigned int kinds, kernels;
+	const char *neoos;	/* what neoos gives; NULL: anything else */
+	const char *why;
+} differences[] = {
+	{ "vmflags", ANY_KIND, ANY_KERNEL, NULL, "VM_DONTEXPAND (\"de\") keeps the range exact (vma.c)" },
+	{ "madv_part", ANY_KIND, ANY_KERNEL, "EINVAL vmas:1", EXACT },
+	{ "mprotect_part", ANY_KIND, ANY_KERNEL, "EINVAL vmas:1", EXACT },
+	{ "munmap_part", ANY_KIND, ANY_KERNEL, "EINVAL vmas:1", EXACT },
+	{ "mremap_grow", ANY_KIND, ANY_KERNEL, "EFAULT vmas:1", EXACT },
+	{ "mremap_shrink", ANY_KIND, ANY_KERNEL, "EINVAL vmas:1", EXACT },
+	{ "mremap_move", ANY_KIND, ANY_KERNEL, "EINVAL vmas:1", EXACT },
+	{ "mremap_dontunmap", ANY_KIND, ANY_KERNEL, "EINVAL vmas:1", EXACT },
+	{ "madv_dontdump_dodump", ANY_KIND, ANY_KERNEL, "0 dd EINVAL dd", SPECIAL },
+	{ "mlock", ANY_KIND, ANY_KERNEL, "0 !lo mlocked:0 0 !lo mlocked:0", SPECIAL },
+	{ "mlock_onfault", ANY_KIND, ANY_KERNEL, "0 !lo mlocked:0 0", SPECIAL },
+	{ "mlockall_future_onfault", ANY_KIND, ANY_KERNEL, "exit:0 lo mlocked:0 VmLck:+4096 unmapped:+0", SPECIAL },
+	{ "munlockall", ANY_KIND, ANY_KERNEL, "exit:0 lo mlocked:1024 VmLck:4096 unmapped:0", SPECIAL },
+	{ "madv_mergeable", PRIVATE, ANY_KERNEL, "0 !mg 0 !mg", SPECIAL },
+	{ "madv_dontfork_dofork", ANY_KIND, K7, "0 child:SEGV EINVAL child:SEGV", SPECIAL },
+	{ "madv_guard", ANY_KIND, K7, "EINVAL child:67 EINVAL", SPECIAL },
+	{ "madv_collapse", FILE_SHARED, K7, "EINVAL", SPECIAL },
+	{ "userfaultfd", MEMFD_SHARED | ANON_SHARED | ANON_PRIVATE, K6_1, "EINVAL", SHMEMOPS },
+	{ "userfaultfd", MEMFD_SHARED | ANON_SHARED | ANON_PRIVATE, ANY_KERNEL & ~K6_1, "EINVAL", SPECIAL },
+	{ "io_uring_buffer", MEMFD_SHARED | ANON_SHARED | ANON_PRIVATE, K6_1, "EOPNOTSUPP", SHMEMOPS },
+	{ "proc_maps", ANON_PRIVATE, ANY_KERNEL, "rw-p 0 /zero (deleted)", ANONFILE },
+	{ "madv_free", ANON_PRIVATE, ANY_KERNEL, "EINVAL p[0]=77", ANONFILE },
+	{ "madv_remove", ANON_PRIVATE, ANY_KERNEL, "EACCES p[0]=77", ANONFILE },
+	{ "madv_wipeonfork", ANON_PRIVATE, ANY_KERNEL, "EINVAL !wf child:66 0", ANONFILE },
+	{ "madv_collapse", ANON_PRIVATE, THP, "EINVAL", ANONFILE },
+	{ "thp_fault", ANON_PRIVATE, THP, "0 anon:small shmem:small file:small", ANONFILE },
+};
+
+struct side {
+	bool neoos;
+	unsigned int kind;
+	int fd;		/* the file, or -1 */
+	char *p;	/* the mapping, of len bytes; NULL once gone */
+	size_t len;
+};
+
+FIXTURE(conf) {
+	char path[64];
+	struct side native, neoos;
+};
+
+FIXTURE_VARIANT(conf) {
+	unsigned int kind;
+	const char *name;
+};
+
+#define KIND(k, n) FIXTURE_VARIANT_ADD(conf, n) { .kind = k, .name = #n }
+KIND(FILE_SHARED, file_shared);
+KIND(FILE_PRIVATE, file_private);
+KIND(MEMFD_SHARED, memfd_shared);
+KIND(ANON_PRIVATE, anon_private);
+KIND(ANON_SHARED, anon_shared);
+
+static unsigned int this_kernel(void)
+{
+	struct utsname u;
+	int major, minor;
+
+	if (uname(&u) || sscanf(u.release, "%d.%d", &major, &minor) != 2)
+		return 0;
+	if (major == 6 && minor == 12)
+		return strstr(u.release, "-rt") ? K6_12_RT : K6_12;
+	if (major == 6)
+		return minor == 1 ? K6_1 : 0;
+	if (major == 7)
+		return minor == 2 ? K7_2 : minor == 3 ? K7_3 : 0;
+	return 0;
+}
+
+static char *side_map(struct side *s, size_t len)
+{
+	bool shared = s->kind & (FILE_SHARED | MEMFD_SHARED | ANON_SHARED);
+	bool anon = s->kind & (ANON_PRIVATE | ANON_SHARED);
+	void *p;
+
+	if (s->neoos)
+		return sys_mmap_ex(NULL, len, NEOOS_PROT_READ | NEOOS_PROT_WRITE,
+				   (shared ? NEOOS_MAP_SHARED : NEOOS_MAP_PRIVATE) |
+				   (anon ? NEOOS_MAP_ANONYMOUS : 0),
+				   anon ? -1 : s->fd, 0, NULL);
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		 (shared ? MAP_SHARED : MAP_PRIVATE) | (anon ? MAP_ANONYMOUS : 0),
+		 anon ? -1 : s->fd, 0);
+	return p == MAP_FAILED ? NULL : p;
+}
+
+static int side_unmap(struct side *s, char *p, size_t len)
+{
+	if (s->neoos)
+		return sys_munmap(p, len) == E_OK ? 0 : -1;
+	return munmap(p, len);
+}
+
+FIXTURE_SETUP(conf)
+{
+	int fd = -1;
+
+	if (variant->kind & (FILE_SHARED | FILE_PRIVATE)) {
+		snprintf(self->path, sizeof(self->path), "conformance.%d",
+			 getpid());
+		ASSERT_EQ(0, make_pattern_file(self->path, LEN));
+		fd = open(self->path, O_RDWR);
+	} else if (variant->kind == MEMFD_SHARED) {
+		fd = memfd_create("conformance", MFD_CLOEXEC);
+		ASSERT_LE(0, fd);
+		ASSERT_EQ(0, ftruncate(fd, LEN));
+		ASSERT_EQ(1, pwrite(fd, "m", 1, 0));
+	}
+	if (!(variant->kind & (ANON_PRIVATE | ANON_SHARED)))
+		ASSERT_LE(0, fd);
+	self->native = (struct side){ .kind = variant->kind, .fd = fd };
+	self->neoos = self->native;
+	self->neoos.neoos = true;
+	self->native.p = side_map(&self->native, LEN);
+	self->neoos.p = side_map(&self->neoos, LEN);
+	ASSERT_NE(NULL, self->native.p);
+	ASSERT_NE(NULL, self->neoos.p) TH_LOG("E %d", sys_errno());
+	self->native.len = self->neoos.len = LEN;
+}
+
+FIXTURE_TEARDOWN(conf)
+{
+	if (self->native.p)
+		munmap(self->native.p, self->native.len);
+	if (self->neoos.p && sys_munmap(self->neoos.p, self->neoos.len))
+		/* A row that changed the neoos VMA; it has said so. */
+		munmap(self->neoos.p, self->neoos.len);
+	if (self->native.fd >= 0)
+		close(self->native.fd);
+	if (self->path[0])
+		unlink(self->path);
+}
+
+/* ---- what a row reports ---- */
+
+__attribute__((format(printf, 3, 4)))
+static void say(char *out, size_t n, const char *fmt, ...)
+{
+	size_t used = strlen(out);
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(out + used, n - used, fmt, ap);
+	va_end(ap);
+}
+
+/* A call's result: "0", or its errno's name. */
+static const char *res(long rc)
+{
+	return rc == -1 ? strerrorname_np(errno) : "0";
+}
+
+/* Whether @p's VMA has each of @flags (VmFlags mnemonics, spaced). */
+static void say_flags(char *out, size_t n, const void *p, const char *flags)
+{
+	char want[64], *tok, *save;
+
+	snprintf(want, sizeof(want), "%s", flags);
+	for (tok = strtok_r(want, " ", &save); tok;
+	     tok = strtok_r(NULL, " ", &save))
+		say(out, n, " %s%s", vma_has_flag(p, tok) == 1 ? "" : "!", tok);
+}
+
+static int read_first(void *p)
+{
+	return *(volatile unsigned char *)p;
+}
+
+/* What a forked child reads at @p: the byte, or "SEGV". */
+static void say_child_reads(char *out, size_t n, void *p)
+{
+	int st = run_child(read_first, p);
+
+	if (st == KILLED(SIGSEGV))
+		say(out, n, " child:SEGV");
+	else
+		say(out, n, " child:%02x", st);
+}
+
+/* The mapping is gone from this side (a row moved or resized it). */
+static void side_gone(struct side *s, char *newp, size_t newlen)
+{
+	if (newp)
+		munmap(newp, newlen);
+	s->p = NULL;
+}
+
+/* ---- the rows ---- */
+
+typedef void (*row_fn)(struct side *s, char *out, size_t n);
+
+/* Every VmFlags mnemonic the VMA has. */
+static void row_vmflags(struct side *s, char *out, size_t n)
+{
+	char flags[256];
+
+	if (smaps_field(s->p, "VmFlags:", flags, sizeof(flags)))
+		snprintf(flags, sizeof(flags), "none");
+	/* Soft-dirty comes and goes with the VMA's age, not its maker. */
+	for (char *sd = strstr(flags, " sd"); sd; sd = strstr(sd, " sd"))
+		memcpy(sd, "   ", 3);
+	say(out, n, "%s", flags);
+}
+
+/* What /proc/self/maps says: permissions, offset and path. */
+static void row_proc_maps(struct side *s, char *out, size_t n)
+{
+	struct vma v;
+
+	if (vma_at(s->p, &v))
+		say(out, n, "none");
+	else
+		say(out, n, "%s %llx %s", v.perms, v.offset,
+		    v.inode ? strrchr(v.path, '/') ?: v.path : v.path);
+}
+
+static void madvise_row(struct side *s, char *out, size_t n, int advice,
+			const char *flags)
+{
+	s->p[0] = 'w';
+	say(out, n, "%s", res(madvise(s->p, s->len, advice)));
+	if (flags)
+		say_flags(out, n, s->p, flags);
+	say(out, n, " p[0]=%02x", (unsigned char)s->p[0]);
+}
+
+#define MADVISE_ROW(name, advice, flags)				\
+static void row_##name(struct side *s, char *out, size_t n)		\
+{									\
+	madvise_row(s, out, n, advice, flags);				\
+}
+
+MADVISE_ROW(madv_normal, MADV_NORMAL, "rr sr")
+MADVISE_ROW(madv_random, MADV_RANDOM, "rr")
+MADVISE_ROW(madv_sequential, MADV_SEQUENTIAL, "sr")
+MADVISE_ROW(madv_willneed, MADV_WILLNEED, NULL)
+MADVISE_ROW(madv_cold, MADV_COLD, NULL)
+MADVISE_ROW(madv_pageout, MADV_PAGEOUT, NULL)
+MADVISE_ROW(madv_populate_read, MADV_POPULATE_READ, NULL)
+MADVISE_ROW(madv_populate_write, MADV_POPULATE_WRITE, NULL)
+MADVISE_ROW(madv_dontneed, MADV_DONTNEED, NULL)
+MADVISE_ROW(madv_free, MADV_FREE, NULL)
+MADVISE_ROW(madv_remove, MADV_REMOVE, NULL)
+MADVISE_ROW(madv_hugepage, MADV_HUGEPAGE, "hg")
+MADVISE_ROW(madv_nohugepage, MADV_NOHUGEPAGE, "nh")
+MADVISE_ROW(madv_unmergeable, MADV_UNMERGEABLE, "mg")
+
+/* Advice and its undoing: both results and the flag after each. */
+static void advice_pair(struct side *s, char *out, size_t n, int advice,
+			int undo, const char *flag)
+{
+	say(out, n, "%s", res(madvise(s->p, s->len, advice)));
+	say_flags(out, n, s->p, flag);
+	say(out, n, " %s", res(madvise(s->p, s->len, undo)));
+	say_flags(out, n, s->p, flag);
+}
+
+/* Core dumps: MADV_DONTDUMP and back. */
+static void row_madv_dontdump_dodump(struct side *s, char *out, size_t n)
+{
+	advice_pair(s, out, n, MADV_DONTDUMP, MADV_DODUMP, "dd");
+}
+
+/* fork(2): MADV_DONTFORK and back, with what a child reads each time. */
+static void row_madv_dontfork_dofork(struct side *s, char *out, size_t n)
+{
+	s->p[0] = 'f';
+	say(out, n, "%s", res(madvise(s->p, s->len, MADV_DONTFORK)));
+	say_child_reads(out, n, s->p);
+	say(out, n, " %s", res(madvise(s->p, s->len, MADV_DOFORK)));
+	say_child_reads(out, n, s->p);
+}
+
+static void row_madv_wipeonfork(struct side *s, char *out, size_t n)
+{
+	s->p[0] = 'f';
+	say(out, n, "%s", res(madvise(s->p, s->len, MADV_WIPEONFORK)));
+	say_flags(out, n, s->p, "wf");
+	say_child_reads(out, n, s->p);
+	say(out, n, " %s", res(madvise(s->p, s->len, MADV_KEEPONFORK)));
+}
+
+/* KSM: is the VMA registered, and can it leave again? */
+static void row_madv_mergeable(struct side *s, char *out, size_t n)
+{
+	advice_pair(s, out, n, MADV_MERGEABLE, MADV_UNMERGEABLE, "mg");
+}
+
+/* khugepaged's synchronous collapse, of a written huge-page range. */
+static void row_madv_collapse(struct side *s, char *out, size_t n)
+{
+	memset(s->p, 'c', s->len);
+	say(out, n, "%s", res(madvise(s->p, s->len, MADV_COLLAPSE)));
+}
+
+/* THP at fault time: write every page after MADV_HUGEPAGE. */
+static void row_thp_fault(struct side *s, char *out, size_t n)
+{
+	say(out, n, "%s", res(madvise(s->p, s->len, MADV_HUGEPAGE)));
+	memset(s->p, 't', s->len);
+	say(out, n, " anon:%s shmem:%s file:%s",
+	    vma_kb(s->p, "AnonHugePages:") > 0 ? "huge" : "small",
+	    vma_kb(s->p, "ShmemPmdMapped:") > 0 ? "huge" : "small",
+	    vma_kb(s->p, "FilePmdMapped:") > 0 ? "huge" : "small");
+}
+
+/* Guard regions (7.x): the first page, what a child reads, and removal. */
+static void row_madv_guard(struct side *s, char *out, size_t n)
+{
+	s->p[0] = 'g';
+	say(out, n, "%s", res(madvise(s->p, PAGE, MADV_GUARD_INSTALL)));
+	say_child_reads(out, n, s->p);
+	say(out, n, " %s", res(madvise(s->p, PAGE, MADV_GUARD_REMOVE)));
+}
+
+/* Advice on the first page only: the core would split the VMA. */
+static void row_madv_part(struct side *s, char *out, size_t n)
+{
+	say(out, n, "%s", res(madvise(s->p, PAGE, MADV_RANDOM)));
+	say(out, n, " vmas:%d", vmas_in(s->p, s->len));
+}
+
+/* The lock state: the flags and how many pages are unevictable. */
+static void say_locked(char *out, size_t n, struct side *s, char *p)
+{
+	say_flags(out, n, p, "lo");
+	say(out, n, " mlocked:%ld", mlocked_pages(p, s->len));
+}
+
+static void row_mlock(struct side *s, char *out, size_t n)
+{
+	memset(s->p, 'l', s->len);
+	say(out, n, "%s", res(mlock(s->p, s->len)));
+	say_locked(out, n, s, s->p);
+	say(out, n, " %s", res(munlock(s->p, s->len)));
+	say_locked(out, n, s, s->p);
+}
+
+static void row_mlock_onfault(struct side *s, char *out, size_t n)
+{
+	say(out, n, "%s", res(syscall(__NR_mlock2, s->p, s->len,
+				      MLOCK_ONFAULT)));
+	memset(s->p, 'l', s->len);
+	say_locked(out, n, s, s->p);
+	say(out, n, " %s", res(munlock(s->p, s->len)));
+}
+
+struct future {
+	struct side *s;
+	int flags;
+	bool unlock;	/* munlockall() before looking */
+	char *out;
+	size_t n;
+};
+
+/*
+ * mlockall(@flags) in a child, then a new mapping written; what the child
+ * sees goes back through a shared page.
+ */
+static int mlockall_child(void *arg)
+{
+	struct future *f = arg;
+	long base;
+	char *p;
+
+	if (mlockall(f->flags))
+		return 1;
+	base = status_kb("VmLck:");
+	p = side_map(f->s, f->s->len);
+	if (!p)
+		return 2;
+	memset(p, 'l', f->s->len);
+	/* After munlockall(), what is still locked is ours alone. */
+	if (f->unlock) {
+		if (munlockall())
+			return 3;
+		base = 0;
+	}
+	say_locked(f->out, f->n, f->s, p);
+	say(f->out, f->n, f->unlock ? " VmLck:%ld" : " VmLck:+%ld",
+	    status_kb("VmLck:") - base);
+	if (side_unmap(f->s, p, f->s->len))
+		return 4;
+	/* Unmapping gives the locked memory back, locked or not. */
+	say(f->out, f->n, f->unlock ? " unmapped:%ld" : " unmapped:+%ld",
+	    status_kb("VmLck:") - base);
+	return 0;
+}
+
+static void mlockall_row(struct side *s, char *out, size_t n, int flags,
+			 bool unlock)
+{
+	char *shared = mmap(NULL, OUT, PROT_READ | PROT_WRITE,
+			    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	struct future f = {
+		.s = s, .flags = flags, .unlock = unlock, .out = shared,
+		.n = OUT,
+	};
+
+	if (shared == MAP_FAILED) {
+		say(out, n, "no page: %s", strerror(errno));
+		return;
+	}
+	say(out, n, "exit:%d", run_child(mlockall_child, &f));
+	say(out, n, "%s", shared);
+	munmap(shared, OUT);
+}
+
+static void row_mlockall_future(struct side *s, char *out, size_t n)
+{
+	mlockall_row(s, out, n, MCL_CURRENT | MCL_FUTURE, false);
+}
+
+static void row_mlockall_future_onfault(struct side *s, char *out, size_t n)
+{
+	mlockall_row(s, out, n, MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT, false);
+}
+
+static void row_munlockall(struct side *s, char *out, size_t n)
+{
+	mlockall_row(s, out, n, MCL_CURRENT | MCL_FUTURE, true);
+}
+
+/* "all", "some" or "none" of @p's @len bytes' pages resident. */
+static const char *resident(void *p, size_t len)
+{
+	unsigned char vec[PAGES];
+	size_t n = 0;
+
+	if (len > LEN || mincore(p, len, vec))
+		return strerrorname_np(errno);
+	for (size_t i = 0; i < len / PAGE; i++)
+		n += vec[i] & 1;
+	return n == len / PAGE ? "all" : n ? "some" : "none";
+}
+
+#define RECLAIM_CG	"neoos-conformance"
+
+/*
+ * Reclaim in a memory cgroup of its own a mapping locked by
+ * mlockall(MCL_FUTURE | MCL_ONFAULT) and read, beside an unlocked file
+ * mapping read as well, which shows that reclaim ran.
+ */
+static int reclaim_child(void *arg)
+{
+	struct future *f = arg;
+	char ctl_path[64], *ctl, *p;
+	int ctl_fd;
+
+	snprintf(ctl_path, sizeof(ctl_path), "conformance-ctl.%d", getpid());
+	if (!join_memcg(RECLAIM_CG, "max") ||
+	    make_pattern_file(ctl_path, LEN))
+		return 1;
+	ctl_fd = open(ctl_path, O_RDONLY);
+	unlink(ctl_path);
+	/* Pages written so far are another cgroup's: read them anew. */
+	if (ctl_fd < 0 || fdatasync(ctl_fd) ||
+	    posix_fadvise(ctl_fd, 0, 0, POSIX_FADV_DONTNEED) ||
+	    (f->s->fd >= 0 && (fdatasync(f->s->fd) ||
+	     posix_fadvise(f->s->fd, 0, 0, POSIX_FADV_DONTNEED))))
+		return 2;
+	ctl = mmap(NULL, LEN, PROT_READ, MAP_SHARED, ctl_fd, 0);
+	if (ctl == MAP_FAILED || mlockall(MCL_FUTURE | MCL_ONFAULT))
+		return 3;
+	p = side_map(f->s, f->s->len);
+	if (!p)
+		return 4;
+	for (size_t off = 0; off < LEN; off += PAGE)
+		(void)(read_first(ctl + off) + read_first(p + off));
+	cgroup_write("/sys/fs/cgroup/" RECLAIM_CG, "memory.reclaim", "1G");
+	say(f->out, f->n, " locked:%s control:%s", resident(p, f->s->len),
+	    resident(ctl, LEN));
+	munlockall();
+	munmap(ctl, LEN);
+	close(ctl_fd);
+	return side_unmap(f->s, p, f->s->len) ? 5 : 0;
+}
+
+static void row_reclaim_locked_onfault(struct side *s, char *out, size_t n)
+{
+	char *shared = mmap(NULL, OUT, PROT_READ | PROT_WRITE,
+			    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	struct future f = { .s = s, .out = shared, .n = OUT };
+
+	if (shared == MAP_FAILED) {
+		say(out, n, "no page: %s", strerror(errno));
+		return;
+	}
+	say(out, n, "exit:%d", run_child(reclaim_child, &f));
+	say(out, n, "%s", shared);
+	munmap(shared, OUT);
+	rmdir("/sys/fs/cgroup/" RECLAIM_CG);
+}
+
+static int write_child(void *p)
+{
+	((char *)p)[1] = 'c';
+	return read_first(p);
+}
+
+/* fork(2): what the child reads, and whether its store reaches us. */
+static void row_fork(struct side *s, char *out, size_t n)
+{
+	s->p[0] = 'p';
+	say(out, n, "child:%02x", run_child(write_child, s->p));
+	say(out, n, " parent:%02x", (unsigned char)s->p[1]);
+}
+
+static sigjmp_buf segv_env;
+
+static void on_segv(int sig)
+{
+	siglongjmp(segv_env, 1);
+}
+
+/* Does a store at @p fault? */
+static bool store_faults(volatile char *p)
+{
+	struct sigaction sa = { .sa_handler = on_segv }, old;
+	bool faulted = false;
+
+	sigaction(SIGSEGV, &sa, &old);
+	if (sigsetjmp(segv_env, 1))
+		faulted = true;
+	else
+		*p = 's';
+	sigaction(SIGSEGV, &old, NULL);
+	return faulted;
+}
+
+static void row_mprotect(struct side *s, char *out, size_t n)
+{
+	struct vma v = { 0 };
+
+	say(out, n, "%s", res(mprotect(s->p, s->len, PROT_READ)));
+	vma_at(s->p, &v);
+	say(out, n, " %s store:%s", v.perms,
+	    store_faults(s->p) ? "SEGV" : "ok");
+	say(out, n, " %s", res(mprotect(s->p, s->len, PROT_READ | PROT_WRITE)));
+	say(out, n, " store:%s", store_faults(s->p) ? "SEGV" : "ok");
+}
+
+static void row_mprotect_part(struct side *s, char *out, size_t n)
+{
+	say(out, n, "%s", res(mprotect(s->p, PAGE, PROT_READ)));
+	say(out, n, " vmas:%d", vmas_in(s->p, s->len));
+}
+
+static void row_munmap_part(struct side *s, char *out, size_t n)
+{
+	say(out, n, "%s", res(munmap(s->p + s->len - PAGE, PAGE)));
+	say(out, n, " vmas:%d", vmas_in(s->p, s->len));
+	if (vmas_in(s->p + s->len - PAGE, PAGE) == 0)
+		s->len -= PAGE;
+}
+
+static void row_msync(struct side *s, char *out, size_t n)
+{
+	s->p[0] = 'y';
+	say(out, n, "%s", res(msync(s->p, s->len, MS_SYNC)));
+	say(out, n, " %s", res(msync(s->p, s->len, MS_ASYNC)));
+	say(out, n, " %s", res(msync(s->p, s->len, MS_INVALIDATE)));
+}
+
+/* mremap(2) of @len to @new_len with @flags; the side follows. */
+static void mremap_row(struct side *s, char *out, size_t n, size_t new_len,
+		       int flags, void *to)
+{
+	char *q = mremap(s->p, s->len, new_len, flags, to);
+
+	/* Whether it moved depends on what else is mapped: not said. */
+	if (q == MAP_FAILED) {
+		say(out, n, "%s", strerrorname_np(errno));
+	} else {
+		say(out, n, "0");
+		if (q != s->p || new_len != s->len)
+			side_gone(s, q, new_len);
+	}
+	say(out, n, " vmas:%d", s->p ? vmas_in(s->p, s->len) : 0);
+}
+
+static void row_mremap_same(struct side *s, char *out, size_t n)
+{
+	mremap_row(s, out, n, s->len, 0, NULL);
+}
+
+static void row_mremap_grow(struct side *s, char *out, size_t n)
+{
+	mremap_row(s, out, n, s->len + PAGE, MREMAP_MAYMOVE, NULL);
+}
+
+static void row_mremap_shrink(struct side *s, char *out, size_t n)
+{
+	mremap_row(s, out, n, s->len - PAGE, 0, NULL);
+}
+
+static void row_mremap_move(struct side *s, char *out, size_t n)
+{
+	char *to = mmap(NULL, s->len, PROT_NONE,
+			MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	mremap_row(s, out, n, s->len, MREMAP_MAYMOVE | MREMAP_FIXED, to);
+	munmap(to, s->len);
+}
+
+static void row_mremap_dontunmap(struct side *s, char *out, size_t n)
+{
+	mremap_row(s, out, n, s->len, MREMAP_MAYMOVE | MREMAP_DONTUNMAP, NULL);
+}
+
+static void row_userfaultfd(struct side *s, char *out, size_t n)
+{
+	int uffd = uffd_open(), err;
+
+	if (uffd < 0) {
+		say(out, n, "no userfaultfd: %s", strerrorname_np(-uffd));
+		return;
+	}
+	err = uffd_register(uffd, s->p, s->len);
+	say(out, n, "%s", err ? strerrorname_np(-err) : "0");
+	close(uffd);
+}
+
+static void row_io_uring_buffer(struct side *s, char *out, size_t n)
+{
+	struct io_uring_params params = { 0 };
+	struct iovec iov = { .iov_base = s->p, .iov_len = s->len };
+	int ring = syscall(__NR_io_uring_setup, 4, &params);
+
+	if (ring < 0) {
+		say(out, n, "no io_uring: %s", strerrorname_np(errno));
+		return;
+	}
+	say(out, n, "%s", res(syscall(__NR_io_uring_register, ring,
+				      IORING_REGISTER_BUFFERS, &iov, 1)));
+	close(ring);
+}
+
+/* NUMA: bind to node 0, read the policy back, move a page there. */
+static void row_numa(struct side *s, char *out, size_t n)
+{
+	unsigned long node0 = 1;
+	void *page = s->p;
+	int mode = -1, node = 0, status = -1;
+
+	say(out, n, "%s", res(syscall(__NR_mbind, s->p, s->len, MPOL_BIND,
+				      &node0, 2, 0)));
+	say(out, n, " %s", res(syscall(__NR_get_mempolicy, &mode, NULL, 0,
+				       s->p, MPOL_F_ADDR)));
+	say(out, n, " mode:%d", mode);
+	s->p[0] = 'n';
+	say(out, n, " %s", res(syscall(__NR_move_pages, 0, 1, &page, &node,
+				       &status, MPOL_MF_MOVE)));
+	say(out, n, " node:%d", status);
+}
+
+/* ---- comparing ---- */
+
+static const struct difference *difference(const char *row, unsigned int kind)
+{
+	unsigned int kernel = this_kernel();
+
+	for (size_t i = 0; i < ARRAY_SIZE(differences); i++) {
+		const struct difference *d = &differences[i];
+
+		if (!strcmp(d->row, row) && (d->kinds & kind) &&
+		    (d->kernels & kernel))
+			return d;
+	}
+	return NULL;
+}
+
+static void conform(struct __test_metadata *_metadata,
+		    FIXTURE_DATA(conf) *self,
+		    const FIXTURE_VARIANT(conf) *variant, const char *row,
+		    row_fn fn)
+{
+	const struct difference *d = difference(row, variant->kind);
+	char native[OUT] = "", neoos[OUT] = "";
+
+	fn(&self->native, native, sizeof(native));
+	fn(&self->neoos, neoos, sizeof(neoos));
+	ksft_print_msg("neoos-row: %s %s: mmap(2) \"%s\", neoos \"%s\"%s%s\n",
+		       row, variant->name, native, neoos, d ? ": " : "",
+		       d ? d->why : "");
+	fflush(stdout);
+	if (!d) {
+		EXPECT_STREQ(native, neoos);
+		return;
+	}
+	/* Every documented difference is one. */
+	EXPECT_STRNE(native, neoos);
+	if (d->neoos)
+		EXPECT_STREQ(d->neoos, neoos);
+}
+
+#define ROW(name)							\
+TEST_F(conf, name)							\
+{									\
+	conform(_metadata, self, variant, #name, row_##name);		\
+}
+
+ROW(vmflags)
+ROW(proc_maps)
+ROW(madv_normal)
+ROW(madv_random)
+ROW(madv_sequential)
+ROW(madv_willneed)
+ROW(madv_cold)
+ROW(madv_pageout)
+ROW(madv_populate_read)
+ROW(madv_populate_write)
+ROW(madv_dontneed)
+ROW(madv_free)
+ROW(madv_remove)
+ROW(madv_hugepage)
+ROW(madv_nohugepage)
+ROW(madv_unmergeable)
+ROW(madv_dontdump_dodump)
+ROW(madv_dontfork_dofork)
+ROW(madv_wipeonfork)
+ROW(madv_mergeable)
+ROW(madv_collapse)
+ROW(thp_fault)
+ROW(madv_guard)
+ROW(madv_part)
+ROW(mlock)
+ROW(mlock_onfault)
+ROW(mlockall_future)
+ROW(mlockall_future_onfault)
+ROW(munlockall)
+ROW(reclaim_locked_onfault)
+ROW(fork)
+ROW(mprotect)
+ROW(mprotect_part)
+ROW(munmap_part)
+ROW(msync)
+ROW(mremap_same)
+ROW(mremap_grow)
+ROW(mremap_shrink)
+ROW(mremap_move)
+ROW(mremap_dontunmap)
+ROW(userfaultfd)
+ROW(io_uring_buffer)
+ROW(numa)
+
+/* ---- commit accounting ---- */
+
+#define BIG		(64 << 20)
+#define OVERCOMMIT	"/proc/sys/vm/overcommit_memory"
+#define OVERCOMMIT_KB	"/proc/sys/vm/overcommit_kbytes"
+#define OVERCOMMIT_PCT	"/proc/sys/vm/overcommit_ratio"
+
+/* A /proc/meminfo field in kB, or -1. */
+static long meminfo_kb(const char *field)
+{
+	char line[128];
+	long kb = -1;
+	FILE *f = fopen("/proc/meminfo", "r");
+
+	while (f && kb < 0 && fgets(line, sizeof(line), f))
+		if (!strncmp(line, field, strlen(field)))
+			kb = strtol(line + strlen(field), NULL, 10);
+	if (f)
+		fclose(f);
+	return kb;
+}
+
+static bool write_long(const char *path, long val)
+{
+	char s[32];
+
+	snprintf(s, sizeof(s), "%ld", val);
+	return write_string(path, s);
+}
+
+/* Map BIG bytes and write them all: 0, or why not. */
+static int fill_child(void *arg)
+{
+	struct side *s = arg;
+	char *p = side_map(s, BIG);
+
+	if (!p)
+		return (s->neoos ? sys_errno() == E_NOMEM : errno == ENOMEM) ?
+		       10 : 11;
+	memset(p, 'o', BIG);
+	return side_unmap(s, p, BIG) ? 12 : 0;
+}
+
+/*
+ * Private anonymous memory under vm.overcommit_memory=2, with room for
+ * 1.5 times BIG.  mmap(2)'s is charged once and fits.  neoos's holds a
+ * written page twice and is charged twice (map.c): MAP is refused with
+ * E_NOMEM, where a store into memory MAP had admitted must never be
+ * killed with SIGBUS.
+ */
+TEST(private_anonymous_memory_under_strict_overcommit)
+{
+	struct side native = { .kind = ANON_PRIVATE, .fd = -1 }, neoos;
+	long policy = read_long(OVERCOMMIT), kb = read_long(OVERCOMMIT_KB);
+	long pct = read_long(OVERCOMMIT_PCT), committed;
+	int nat, neo;
+
+	ASSERT_LE(0, policy);
+	neoos = native;
+	neoos.neoos = true;
+	/* Strict mode makes the counter exact; room first, then the limit. */
+	ASSERT_TRUE(write_long(OVERCOMMIT_KB, meminfo_kb("MemTotal:") * 4));
+	ASSERT_TRUE(write_string(OVERCOMMIT, "2"));
+	committed = meminfo_kb("Committed_AS:");
+	ASSERT_TRUE(write_long(OVERCOMMIT_KB, committed + BIG / 1024 * 3 / 2 -
+				meminfo_kb("SwapTotal:")));
+	nat = run_child(fill_child, &native);
+	neo = run_child(fill_child, &neoos);
+
+	EXPECT_TRUE(write_long(OVERCOMMIT, policy));
+	/* The two are exclusive: writing one zeroes the other. */
+	EXPECT_TRUE(kb ? write_long(OVERCOMMIT_KB, kb) :
+			 write_long(OVERCOMMIT_PCT, pct));
+	EXPECT_EQ(0, nat) TH_LOG("mmap(2) did not fit: the limit is wrong");
+	EXPECT_EQ(10, neo) TH_LOG("neoos: %s", neo == KILLED(SIGBUS) ?
+				  "SIGBUS at a store MAP admitted" :
+				  neo ? "other failure" : "fitted");
+}
+
+TEST_HARNESS_MAIN
