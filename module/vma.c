@@ -8,10 +8,26 @@
  * growth, no merge) this keeps a neoos VMA exactly the range NEOOS_IOC_MAP
  * returned.  Faults, fault-around and page_mkwrite stay the target's own.
  *
- * VM_DONTEXPAND also makes the VMA special to mlock(2): mlock() and
- * munlock() leave it as it is, as for any VM_SPECIAL mapping.  A VMA that
- * was locked when it was made (mlockall(MCL_FUTURE)) stays locked until it
- * is unmapped.
+ * Why VM_DONTEXPAND: merges change VMAs without asking ->may_split or
+ * calling ->close.  On 6.1, vma_merge() moves the boundary between a VMA
+ * and a neighbour that an mprotect(), madvise() or mlock() of part of it
+ * made compatible, and frees a VMA merged whole into its neighbours; from
+ * 6.12, a new mmap(2) of the adjacent file pages extends a VMA that has
+ * ->close, and so does mremap() growing it in place.  The core merges
+ * only VMAs whose flags are equal (soft-dirty aside), so a flag no other
+ * VMA has keeps a neoos VMA out of every merge.  No user call may be
+ * able to set it on another VMA (madvise(), mprotect(), mlock() and
+ * mseal() can set theirs on any), and it must not change what an access
+ * does (pkeys, userfaultfd, the architecture's bits) or claim another
+ * subsystem's VMA: of the flags left, VM_DONTEXPAND is the only one, on
+ * every supported kernel; it also makes mremap() refuse growth.
+ *
+ * Its price is that the VMA is VM_SPECIAL, which mm/ reads as "not
+ * ordinary memory": mlock() and munlock() leave it as it is, so a VMA
+ * locked when it was made (mlockall(MCL_FUTURE)) stays locked until it is
+ * unmapped, and pages it faults in later are not mlocked; MADV_DODUMP
+ * refuses it; KSM ignores MADV_MERGEABLE on it.  neoos(4) lists these
+ * against mmap(2), and conformance_test shows each on every kernel.
  *
  * The copy changes the VMA's identity.  Every place in mm/, fs/, ipc/,
  * kernel/, security/, io_uring/, block/, virt/, drivers/ and arch/x86/ of
@@ -24,9 +40,10 @@
  *  - coda's vm_ops->open/close find coda's state by container_of() on
  *    vma->vm_ops, which would land in the copy: coda is refused.
  *  - vma_is_shmem() and vma_is_anon_shmem() (memfds and unlinked tmpfs
- *    files): on 6.1 and 6.12 userfaultfd registration and UFFDIO_COPY
- *    are refused with -EINVAL (7.x finds shmem's userfaultfd support
- *    through vm_ops->uffd_ops, which the copy keeps); on 6.12 and 7.x
+ *    files): on 6.1 userfaultfd registration and UFFDIO_COPY are refused
+ *    with -EINVAL (from 6.12 on, userfaultfd refuses every VM_SPECIAL VMA
+ *    but hugetlb's first, and 7.x finds shmem's support through
+ *    vm_ops->uffd_ops, which the copy keeps); on 6.12 and 7.x
  *    shmem's per-size huge page policy and anonymous VMA names, on 6.12
  *    whole-large-folio faults, do not apply; on 7.x a multi-VMA
  *    mremap() move that covers the VMA fails (vma_multi_allowed()),
