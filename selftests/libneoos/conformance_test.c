@@ -101,6 +101,8 @@ static const struct difference {
 	{ "madv_wipeonfork", ANON_PRIVATE, ANY_KERNEL, "EINVAL !wf child:66 0", ANONFILE },
 	{ "madv_collapse", ANON_PRIVATE, THP, "EINVAL", ANONFILE },
 	{ "thp_fault", ANON_PRIVATE, THP, "0 anon:small shmem:small file:small", ANONFILE },
+	{ "commit_charge", ANON_PRIVATE, ANY_KERNEL, "0 map:+128M write:+0M unmap:+0M", ANONFILE },
+	{ "memcg_charge", ANON_PRIVATE, ANY_KERNEL, "exit:0 charged:128M", ANONFILE },
 };
 
 struct side {
@@ -731,6 +733,150 @@ static void row_numa(struct side *s, char *out, size_t n)
 	say(out, n, " node:%d", status);
 }
 
+/* ---- accounting ---- */
+
+#define BIG		(64 << 20)
+#define OVERCOMMIT	"/proc/sys/vm/overcommit_memory"
+#define OVERCOMMIT_KB	"/proc/sys/vm/overcommit_kbytes"
+#define OVERCOMMIT_PCT	"/proc/sys/vm/overcommit_ratio"
+
+/* A /proc/meminfo field in kB, or -1. */
+static long meminfo_kb(const char *field)
+{
+	char line[128];
+	long kb = -1;
+	FILE *f = fopen("/proc/meminfo", "r");
+
+	while (f && kb < 0 && fgets(line, sizeof(line), f))
+		if (!strncmp(line, field, strlen(field)))
+			kb = strtol(line + strlen(field), NULL, 10);
+	if (f)
+		fclose(f);
+	return kb;
+}
+
+static bool write_long(const char *path, long val)
+{
+	char s[32];
+
+	snprintf(s, sizeof(s), "%ld", val);
+	return write_string(path, s);
+}
+
+/* The overcommit settings before strict_overcommit(). */
+struct overcommit {
+	long policy, kb, pct;
+};
+
+/*
+ * vm.overcommit_memory=2 with a limit of @limit_kb more than is committed
+ * now (0: four times the memory).  Switching to it makes the counter
+ * exact; its error stays below 2 MiB here after that.
+ */
+static bool strict_overcommit(struct overcommit *o, long limit_kb)
+{
+	o->policy = read_long(OVERCOMMIT);
+	o->kb = read_long(OVERCOMMIT_KB);
+	o->pct = read_long(OVERCOMMIT_PCT);
+	if (o->policy < 0 ||
+	    !write_long(OVERCOMMIT_KB, meminfo_kb("MemTotal:") * 4) ||
+	    !write_string(OVERCOMMIT, "2"))
+		return false;
+	return !limit_kb ||
+	       write_long(OVERCOMMIT_KB, meminfo_kb("Committed_AS:") +
+			  limit_kb - meminfo_kb("SwapTotal:"));
+}
+
+static bool overcommit_restore(const struct overcommit *o)
+{
+	/* kbytes and ratio are exclusive: writing one zeroes the other. */
+	return write_long(OVERCOMMIT, o->policy) &&
+	       (o->kb ? write_long(OVERCOMMIT_KB, o->kb) :
+			write_long(OVERCOMMIT_PCT, o->pct));
+}
+
+
+/* @kb in MiB, to the nearest 8: finer than the counters' error. */
+static long mib8(long kb)
+{
+	return (kb + (kb < 0 ? -4096 : 4096)) / 8192 * 8;
+}
+
+/*
+ * Committed_AS as BIG bytes are mapped, written and unmapped, from an
+ * empty file (each side's run starts from one).
+ */
+static void row_commit_charge(struct side *s, char *out, size_t n)
+{
+	long before, mapped, written, unmapped;
+	struct overcommit o;
+	char *p;
+
+	if (s->fd >= 0 && (ftruncate(s->fd, 0) || ftruncate(s->fd, BIG))) {
+		say(out, n, "ftruncate: %s", strerrorname_np(errno));
+		return;
+	}
+	if (!strict_overcommit(&o, 0)) {
+		say(out, n, "no overcommit sysctls");
+		return;
+	}
+	before = meminfo_kb("Committed_AS:");
+	p = side_map(s, BIG);
+	mapped = meminfo_kb("Committed_AS:");
+	if (p)
+		memset(p, 'a', BIG);
+	written = meminfo_kb("Committed_AS:");
+	if (p && side_unmap(s, p, BIG))
+		say(out, n, "unmap failed ");
+	unmapped = meminfo_kb("Committed_AS:");
+	if (!overcommit_restore(&o))
+		say(out, n, "not restored ");
+	say(out, n, "%s map:%+ldM write:%+ldM unmap:%+ldM", p ? "0" : "failed",
+	    mib8(mapped - before), mib8(written - mapped),
+	    mib8(unmapped - before));
+}
+
+#define CHARGE_CG	"neoos-conformance-charge"
+
+/* memory.current of a cgroup of its own as BIG bytes are written. */
+static int charge_child(void *arg)
+{
+	struct future *f = arg;
+	long before;
+	char *p;
+
+	if (!join_memcg(CHARGE_CG, "max"))
+		return 1;
+	/* No page of the file left from the other side's run. */
+	if (f->s->fd >= 0 && (ftruncate(f->s->fd, 0) ||
+			      ftruncate(f->s->fd, BIG)))
+		return 2;
+	before = memcg_current(CHARGE_CG);
+	p = side_map(f->s, BIG);
+	if (!p)
+		return 3;
+	memset(p, 'c', BIG);
+	say(f->out, f->n, " charged:%ldM",
+	    mib8((memcg_current(CHARGE_CG) - before) / 1024));
+	return side_unmap(f->s, p, BIG) ? 4 : 0;
+}
+
+static void row_memcg_charge(struct side *s, char *out, size_t n)
+{
+	char *shared = mmap(NULL, OUT, PROT_READ | PROT_WRITE,
+			    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	struct future f = { .s = s, .out = shared, .n = OUT };
+
+	if (shared == MAP_FAILED) {
+		say(out, n, "no page: %s", strerror(errno));
+		return;
+	}
+	say(out, n, "exit:%d", run_child(charge_child, &f));
+	say(out, n, "%s", shared);
+	munmap(shared, OUT);
+	rmdir("/sys/fs/cgroup/" CHARGE_CG);
+}
+
 /* ---- comparing ---- */
 
 static const struct difference *difference(const char *row, unsigned int kind)
@@ -807,6 +953,8 @@ ROW(mlockall_future)
 ROW(mlockall_future_onfault)
 ROW(munlockall)
 ROW(reclaim_locked_onfault)
+ROW(commit_charge)
+ROW(memcg_charge)
 ROW(fork)
 ROW(mprotect)
 ROW(mprotect_part)
@@ -820,36 +968,6 @@ ROW(mremap_dontunmap)
 ROW(userfaultfd)
 ROW(io_uring_buffer)
 ROW(numa)
-
-/* ---- commit accounting ---- */
-
-#define BIG		(64 << 20)
-#define OVERCOMMIT	"/proc/sys/vm/overcommit_memory"
-#define OVERCOMMIT_KB	"/proc/sys/vm/overcommit_kbytes"
-#define OVERCOMMIT_PCT	"/proc/sys/vm/overcommit_ratio"
-
-/* A /proc/meminfo field in kB, or -1. */
-static long meminfo_kb(const char *field)
-{
-	char line[128];
-	long kb = -1;
-	FILE *f = fopen("/proc/meminfo", "r");
-
-	while (f && kb < 0 && fgets(line, sizeof(line), f))
-		if (!strncmp(line, field, strlen(field)))
-			kb = strtol(line + strlen(field), NULL, 10);
-	if (f)
-		fclose(f);
-	return kb;
-}
-
-static bool write_long(const char *path, long val)
-{
-	char s[32];
-
-	snprintf(s, sizeof(s), "%ld", val);
-	return write_string(path, s);
-}
 
 /* Map BIG bytes and write them all: 0, or why not. */
 static int fill_child(void *arg)
@@ -874,26 +992,15 @@ static int fill_child(void *arg)
 TEST(private_anonymous_memory_under_strict_overcommit)
 {
 	struct side native = { .kind = ANON_PRIVATE, .fd = -1 }, neoos;
-	long policy = read_long(OVERCOMMIT), kb = read_long(OVERCOMMIT_KB);
-	long pct = read_long(OVERCOMMIT_PCT), committed;
+	struct overcommit o;
 	int nat, neo;
 
-	ASSERT_LE(0, policy);
 	neoos = native;
 	neoos.neoos = true;
-	/* Strict mode makes the counter exact; room first, then the limit. */
-	ASSERT_TRUE(write_long(OVERCOMMIT_KB, meminfo_kb("MemTotal:") * 4));
-	ASSERT_TRUE(write_string(OVERCOMMIT, "2"));
-	committed = meminfo_kb("Committed_AS:");
-	ASSERT_TRUE(write_long(OVERCOMMIT_KB, committed + BIG / 1024 * 3 / 2 -
-				meminfo_kb("SwapTotal:")));
+	ASSERT_TRUE(strict_overcommit(&o, BIG / 1024 * 3 / 2));
 	nat = run_child(fill_child, &native);
 	neo = run_child(fill_child, &neoos);
-
-	EXPECT_TRUE(write_long(OVERCOMMIT, policy));
-	/* The two are exclusive: writing one zeroes the other. */
-	EXPECT_TRUE(kb ? write_long(OVERCOMMIT_KB, kb) :
-			 write_long(OVERCOMMIT_PCT, pct));
+	EXPECT_TRUE(overcommit_restore(&o));
 	EXPECT_EQ(0, nat) TH_LOG("mmap(2) did not fit: the limit is wrong");
 	EXPECT_EQ(10, neo) TH_LOG("neoos: %s", neo == KILLED(SIGBUS) ?
 				  "SIGBUS at a store MAP admitted" :
