@@ -12,7 +12,9 @@
  * two strings must be equal.  Every row prints a "neoos-row:" line, from
  * which neoos(4)'s table is checked.
  */
+#include <elf.h>
 #include <setjmp.h>
+#include <sys/resource.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
@@ -434,7 +436,9 @@ struct future {
 
 /*
  * mlockall(@flags) in a child, then a new mapping written; what the child
- * sees goes back through a shared page.
+ * sees goes back through a shared page.  Without MCL_CURRENT: the
+ * fixture's mappings of the same file stay unlocked, since unlocking them
+ * could take a shared page's mlock away from the mapping looked at.
  */
 static int mlockall_child(void *arg)
 {
@@ -487,17 +491,17 @@ static void mlockall_row(struct side *s, char *out, size_t n, int flags,
 
 static void row_mlockall_future(struct side *s, char *out, size_t n)
 {
-	mlockall_row(s, out, n, MCL_CURRENT | MCL_FUTURE, false);
+	mlockall_row(s, out, n, MCL_FUTURE, false);
 }
 
 static void row_mlockall_future_onfault(struct side *s, char *out, size_t n)
 {
-	mlockall_row(s, out, n, MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT, false);
+	mlockall_row(s, out, n, MCL_FUTURE | MCL_ONFAULT, false);
 }
 
 static void row_munlockall(struct side *s, char *out, size_t n)
 {
-	mlockall_row(s, out, n, MCL_CURRENT | MCL_FUTURE, true);
+	mlockall_row(s, out, n, MCL_FUTURE, true);
 }
 
 /* "all", "some" or "none" of @p's @len bytes' pages resident. */
@@ -569,6 +573,103 @@ static void row_reclaim_locked_onfault(struct side *s, char *out, size_t n)
 	say(out, n, "%s", shared);
 	munmap(shared, OUT);
 	rmdir("/sys/fs/cgroup/" RECLAIM_CG);
+}
+
+#define CORE_PATTERN	"/proc/sys/kernel/core_pattern"
+#define CORE_FILE	"/tmp/neoos-conformance.core"
+
+struct dump {
+	char *p;
+	const char *filter;	/* for /proc/self/coredump_filter */
+};
+
+/* Store 'D' at the start of the mapping and dump core. */
+static int dump_child(void *arg)
+{
+	struct rlimit unlimited = { RLIM_INFINITY, RLIM_INFINITY };
+	struct dump *d = arg;
+
+	if (setrlimit(RLIMIT_CORE, &unlimited) ||
+	    !write_string("/proc/self/coredump_filter", d->filter))
+		return 1;
+	d->p[0] = 'D';
+	signal(SIGQUIT, SIG_DFL);
+	kill(getpid(), SIGQUIT);
+	return 2;
+}
+
+/* What the core at @path holds of the VMA at @p. */
+static const char *in_core(const char *path, void *p)
+{
+	const char *what = "no core";
+	int fd = open(path, O_RDONLY);
+	Elf64_Ehdr eh;
+	Elf64_Phdr ph;
+	char c;
+
+	if (fd < 0)
+		return what;
+	if (pread(fd, &eh, sizeof(eh), 0) == sizeof(eh))
+		what = "no segment";
+	for (int i = 0; i < eh.e_phnum && strcmp(what, "no core"); i++) {
+		if (pread(fd, &ph, sizeof(ph), eh.e_phoff + i * sizeof(ph)) !=
+		    sizeof(ph))
+			break;
+		if (ph.p_type != PT_LOAD || ph.p_vaddr != (uintptr_t)p)
+			continue;
+		if (!ph.p_filesz)
+			what = "not dumped";
+		else
+			what = pread(fd, &c, 1, ph.p_offset) == 1 && c == 'D' ?
+			       "dumped" : "wrong bytes";
+	}
+	close(fd);
+	return what;
+}
+
+/* A core dump with @filter: does the mapping's content go in? */
+static void dump_row(struct side *s, char *out, size_t n, const char *filter)
+{
+	struct dump d = { .p = s->p, .filter = filter };
+	char pattern[256] = "";
+	FILE *f = fopen(CORE_PATTERN, "r");
+	int st;
+
+	if (!f || !fgets(pattern, sizeof(pattern), f) ||
+	    !write_string(CORE_PATTERN, CORE_FILE)) {
+		say(out, n, "no core_pattern");
+		if (f)
+			fclose(f);
+		return;
+	}
+	fclose(f);
+	pattern[strcspn(pattern, "\n")] = '\0';
+	unlink(CORE_FILE);
+	st = run_child(dump_child, &d);
+	say(out, n, "%s %s", st == KILLED(SIGQUIT) ? "SIGQUIT" : "not killed",
+	    in_core(CORE_FILE, s->p));
+	unlink(CORE_FILE);
+	if (!write_string(CORE_PATTERN, pattern))
+		say(out, n, " core_pattern not restored");
+}
+
+/* The default filter: anonymous memory, private and shared. */
+static void row_core_dump(struct side *s, char *out, size_t n)
+{
+	dump_row(s, out, n, "0x33");
+}
+
+/* Every kind of mapping. */
+static void row_core_dump_all(struct side *s, char *out, size_t n)
+{
+	dump_row(s, out, n, "0x7f");
+}
+
+/* Every kind, but the mapping is MADV_DONTDUMP. */
+static void row_core_dump_dontdump(struct side *s, char *out, size_t n)
+{
+	say(out, n, "%s ", res(madvise(s->p, s->len, MADV_DONTDUMP)));
+	dump_row(s, out, n, "0x7f");
 }
 
 static int write_child(void *p)
@@ -956,6 +1057,9 @@ ROW(reclaim_locked_onfault)
 ROW(commit_charge)
 ROW(memcg_charge)
 ROW(fork)
+ROW(core_dump)
+ROW(core_dump_all)
+ROW(core_dump_dontdump)
 ROW(mprotect)
 ROW(mprotect_part)
 ROW(munmap_part)
