@@ -13,6 +13,7 @@
  * which neoos(4)'s table is checked.
  */
 #include <elf.h>
+#include <limits.h>
 #include <setjmp.h>
 #include <poll.h>
 #include <sys/resource.h>
@@ -1267,6 +1268,112 @@ out:
 	close(native.fd);
 	unlink("conformance-audit");
 	close(fd);
+}
+
+/* ---- IMA ---- */
+
+#define SECURITYFS	"/sys/kernel/security"
+#define IMA_POLICY	SECURITYFS "/ima/policy"
+#define IMA_LOG		SECURITYFS "/ima/ascii_runtime_measurements"
+#define IMA_UID		4242
+
+/* How many IMA measurements name a file whose path contains @name. */
+static int ima_measured(const char *name)
+{
+	FILE *f = fopen(IMA_LOG, "r");
+	char line[1024];
+	int n = 0;
+
+	while (f && fgets(line, sizeof(line), f))
+		n += strstr(line, name) != NULL;
+	if (f)
+		fclose(f);
+	return n;
+}
+
+struct exec_map {
+	struct side *s;
+	int fd;		/* the file, or -1 for anonymous memory */
+};
+
+/* As IMA_UID, map @fd (or anonymous memory) readable and executable. */
+static int exec_map_child(void *arg)
+{
+	struct exec_map *e = arg;
+	int flags = MAP_SHARED | (e->fd < 0 ? MAP_ANONYMOUS : 0);
+	void *p;
+
+	if (setresuid(IMA_UID, IMA_UID, IMA_UID))
+		return 1;
+	if (e->s->neoos)
+		p = sys_mmap_ex(NULL, PAGE, NEOOS_PROT_READ | NEOOS_PROT_EXEC,
+				NEOOS_MAP_SHARED |
+				(e->fd < 0 ? NEOOS_MAP_ANONYMOUS : 0),
+				e->fd, 0, NULL);
+	else
+		p = mmap(NULL, PAGE, PROT_READ | PROT_EXEC, flags, e->fd, 0);
+	return p && p != MAP_FAILED ? 0 : 2;
+}
+
+/* Does a map of @path (NULL: anonymous memory) add a measurement? */
+static const char *ima_row(struct side *s, const char *path)
+{
+	struct exec_map e = { .s = s, .fd = -1 };
+	/* IMA names an unlinked pseudo file by its dentry alone. */
+	const char *name = path ?: " dev/zero";
+	int before = ima_measured(name), st;
+
+	if (path)
+		e.fd = open(path, O_RDONLY);
+	st = run_child(exec_map_child, &e);
+	if (e.fd >= 0)
+		close(e.fd);
+	if (st)
+		return "map failed";
+	return ima_measured(name) > before ? "measured" : "not measured";
+}
+
+/*
+ * IMA's MMAP_CHECK, the file-mapping hook of LSMs, for executable
+ * mappings by IMA_UID: each side maps a file of its own (IMA measures a
+ * file once) and anonymous memory.  The file is measured for both;
+ * mmap(2) calls the hook with no file for anonymous memory, neoos with
+ * its shmem file (neoos(4)).
+ */
+TEST(ima_sees_what_is_mapped)
+{
+	struct side native = { .kind = FILE_SHARED }, neoos;
+	char native_out[OUT] = "", neoos_out[OUT] = "";
+	char cwd[PATH_MAX], nat_path[PATH_MAX + 32], neo_path[PATH_MAX + 32];
+
+	mount("securityfs", SECURITYFS, "securityfs", 0, NULL);
+	if (access(IMA_POLICY, W_OK))
+		SKIP(return, "no writable IMA policy: %s", strerror(errno));
+	/* The policy can be written once a boot: this test is its one user. */
+	if (!write_string(IMA_POLICY,
+			  "measure func=MMAP_CHECK mask=MAY_EXEC uid=4242\n"))
+		SKIP(return, "IMA policy not accepted (written before?)");
+	ASSERT_NE(NULL, getcwd(cwd, sizeof(cwd)));
+	snprintf(nat_path, sizeof(nat_path), "%s/conformance-ima-native", cwd);
+	snprintf(neo_path, sizeof(neo_path), "%s/conformance-ima-neoos", cwd);
+	ASSERT_EQ(0, make_pattern_file(nat_path, PAGE));
+	ASSERT_EQ(0, make_pattern_file(neo_path, PAGE));
+	chmod(nat_path, 0755);
+	chmod(neo_path, 0755);
+	neoos = native;
+	neoos.neoos = true;
+
+	say(native_out, OUT, "file:%s", ima_row(&native, nat_path));
+	say(neoos_out, OUT, "file:%s", ima_row(&neoos, neo_path));
+	say(native_out, OUT, " anon:%s", ima_row(&native, NULL));
+	say(neoos_out, OUT, " anon:%s", ima_row(&neoos, NULL));
+	unlink(nat_path);
+	unlink(neo_path);
+	ksft_print_msg("neoos-row: ima: mmap(2) \"%s\", neoos \"%s\": anonymous memory is a shmem file to the hook\n",
+		       native_out, neoos_out);
+	fflush(stdout);
+	EXPECT_STREQ("file:measured anon:not measured", native_out);
+	EXPECT_STREQ("file:measured anon:measured", neoos_out);
 }
 
 TEST_HARNESS_MAIN
