@@ -36,6 +36,9 @@
 #define PAGES		(LEN / PAGE)
 #define OUT		256
 
+#ifndef MADV_DONTNEED_LOCKED
+#define MADV_DONTNEED_LOCKED	24
+#endif
 #ifndef MADV_COLLAPSE
 #define MADV_COLLAPSE		25
 #endif
@@ -58,16 +61,16 @@ enum {
 	PRIVATE		= FILE_PRIVATE | ANON_PRIVATE,
 };
 
-/* The kernels, by uname's release. */
+/* The kernels, by uname's release, and what they were built with. */
 enum {
 	K6_1	= 1 << 0,
-	K6_12	= 1 << 1,
-	K6_12_RT = 1 << 2,	/* PREEMPT_RT: no transparent huge pages */
-	K7_2	= 1 << 3,
-	K7_3	= 1 << 4,
-	ANY_KERNEL = (1 << 5) - 1,
+	K6_12	= 1 << 1,	/* and 6.12-rt, 6.12-debug */
+	K7_2	= 1 << 2,
+	K7_3	= 1 << 3,
+	ANY_KERNEL = K6_1 | K6_12 | K7_2 | K7_3,
 	K7	= K7_2 | K7_3,
-	THP	= ANY_KERNEL & ~K6_12_RT,
+	WITH_THP = 1 << 4,	/* not 6.12-rt (PREEMPT_RT) */
+	WITH_KSM = 1 << 5,	/* not 6.12-debug */
 };
 
 /* Why neoos differs. */
@@ -95,19 +98,19 @@ static const struct difference {
 	{ "mlock_onfault", ANY_KIND, ANY_KERNEL, "0 !lo mlocked:0 0", SPECIAL },
 	{ "mlockall_future_onfault", ANY_KIND, ANY_KERNEL, "exit:0 lo mlocked:0 VmLck:+4096 unmapped:+0", SPECIAL },
 	{ "munlockall", ANY_KIND, ANY_KERNEL, "exit:0 lo mlocked:1024 VmLck:4096 unmapped:0", SPECIAL },
-	{ "madv_mergeable", PRIVATE, ANY_KERNEL, "0 !mg 0 !mg", SPECIAL },
+	{ "madv_mergeable", PRIVATE, WITH_KSM, "0 !mg 0 !mg", SPECIAL },
 	{ "madv_dontfork_dofork", ANY_KIND, K7, "0 child:SEGV EINVAL child:SEGV", SPECIAL },
 	{ "madv_guard", ANY_KIND, K7, "EINVAL child:67 EINVAL", SPECIAL },
 	{ "madv_collapse", FILE_SHARED, K7, "EINVAL", SPECIAL },
 	{ "userfaultfd", MEMFD_SHARED | ANON_SHARED | ANON_PRIVATE, K6_1, "EINVAL", SHMEMOPS },
-	{ "userfaultfd", MEMFD_SHARED | ANON_SHARED | ANON_PRIVATE, ANY_KERNEL & ~K6_1, "EINVAL", SPECIAL },
+	{ "userfaultfd", MEMFD_SHARED | ANON_SHARED | ANON_PRIVATE, K6_12 | K7, "EINVAL", SPECIAL },
 	{ "io_uring_buffer", MEMFD_SHARED | ANON_SHARED | ANON_PRIVATE, K6_1, "EOPNOTSUPP", SHMEMOPS },
 	{ "proc_maps", ANON_PRIVATE, ANY_KERNEL, "rw-p 0 /zero (deleted)", ANONFILE },
 	{ "madv_free", ANON_PRIVATE, ANY_KERNEL, "EINVAL p[0]=77", ANONFILE },
 	{ "madv_remove", ANON_PRIVATE, ANY_KERNEL, "EACCES p[0]=77", ANONFILE },
 	{ "madv_wipeonfork", ANON_PRIVATE, ANY_KERNEL, "EINVAL !wf child:66 0", ANONFILE },
-	{ "madv_collapse", ANON_PRIVATE, THP, "EINVAL", ANONFILE },
-	{ "thp_fault", ANON_PRIVATE, THP, "0 anon:small shmem:small file:small", ANONFILE },
+	{ "madv_collapse", ANON_PRIVATE, WITH_THP, "EINVAL", ANONFILE },
+	{ "thp_fault", ANON_PRIVATE, WITH_THP, "0 anon:small shmem:small file:small", ANONFILE },
 	{ "commit_charge", ANON_PRIVATE, ANY_KERNEL, "0 map:+128M write:+0M unmap:+0M", ANONFILE },
 	{ "memcg_charge", ANON_PRIVATE, ANY_KERNEL, "exit:0 charged:128M", ANONFILE },
 };
@@ -139,18 +142,21 @@ KIND(ANON_SHARED, anon_shared);
 
 static unsigned int this_kernel(void)
 {
+	unsigned int with = 0;
 	struct utsname u;
 	int major, minor;
 
+	if (!access("/sys/kernel/mm/transparent_hugepage", F_OK))
+		with |= WITH_THP;
+	if (!access("/sys/kernel/mm/ksm", F_OK))
+		with |= WITH_KSM;
 	if (uname(&u) || sscanf(u.release, "%d.%d", &major, &minor) != 2)
-		return 0;
-	if (major == 6 && minor == 12)
-		return strstr(u.release, "-rt") ? K6_12_RT : K6_12;
+		return with;
 	if (major == 6)
-		return minor == 1 ? K6_1 : 0;
+		return with | (minor == 1 ? K6_1 : minor == 12 ? K6_12 : 0);
 	if (major == 7)
-		return minor == 2 ? K7_2 : minor == 3 ? K7_3 : 0;
-	return 0;
+		return with | (minor == 2 ? K7_2 : minor == 3 ? K7_3 : 0);
+	return with;
 }
 
 static char *side_map(struct side *s, size_t len)
@@ -175,6 +181,16 @@ static int side_unmap(struct side *s, char *p, size_t len)
 	if (s->neoos)
 		return sys_munmap(p, len) == E_OK ? 0 : -1;
 	return munmap(p, len);
+}
+
+/*
+ * Empty @s's file and give it @size bytes again: pages the other side's
+ * run left (charged, mlocked, or with an munlock still queued on some
+ * CPU) are gone.  Nothing for anonymous memory.  0 or -1.
+ */
+static int fresh_file(struct side *s, off_t size)
+{
+	return s->fd < 0 ? 0 : ftruncate(s->fd, 0) || ftruncate(s->fd, size);
 }
 
 FIXTURE_SETUP(conf)
@@ -325,11 +341,18 @@ MADVISE_ROW(madv_pageout, MADV_PAGEOUT, NULL)
 MADVISE_ROW(madv_populate_read, MADV_POPULATE_READ, NULL)
 MADVISE_ROW(madv_populate_write, MADV_POPULATE_WRITE, NULL)
 MADVISE_ROW(madv_dontneed, MADV_DONTNEED, NULL)
+MADVISE_ROW(madv_dontneed_locked, MADV_DONTNEED_LOCKED, NULL)
 MADVISE_ROW(madv_free, MADV_FREE, NULL)
 MADVISE_ROW(madv_remove, MADV_REMOVE, NULL)
 MADVISE_ROW(madv_hugepage, MADV_HUGEPAGE, "hg")
 MADVISE_ROW(madv_nohugepage, MADV_NOHUGEPAGE, "nh")
 MADVISE_ROW(madv_unmergeable, MADV_UNMERGEABLE, "mg")
+
+/*
+ * MADV_HWPOISON and MADV_SOFT_OFFLINE are not rows: they take memory out
+ * of the machine the rest of the suite runs on, and the kernel logs them
+ * as memory failures.
+ */
 
 /* Advice and its undoing: both results and the flag after each. */
 static void advice_pair(struct side *s, char *out, size_t n, int advice,
@@ -415,6 +438,8 @@ static void say_locked(char *out, size_t n, struct side *s, char *p)
 
 static void row_mlock(struct side *s, char *out, size_t n)
 {
+	if (fresh_file(s, s->len))
+		say(out, n, "ftruncate: %s ", strerrorname_np(errno));
 	memset(s->p, 'l', s->len);
 	say(out, n, "%s", res(mlock(s->p, s->len)));
 	say_locked(out, n, s, s->p);
@@ -424,6 +449,8 @@ static void row_mlock(struct side *s, char *out, size_t n)
 
 static void row_mlock_onfault(struct side *s, char *out, size_t n)
 {
+	if (fresh_file(s, s->len))
+		say(out, n, "ftruncate: %s ", strerrorname_np(errno));
 	say(out, n, "%s", res(syscall(__NR_mlock2, s->p, s->len,
 				      MLOCK_ONFAULT)));
 	memset(s->p, 'l', s->len);
@@ -451,7 +478,7 @@ static int mlockall_child(void *arg)
 	long base;
 	char *p;
 
-	if (mlockall(f->flags))
+	if (fresh_file(f->s, f->s->len) || mlockall(f->flags))
 		return 1;
 	base = status_kb("VmLck:");
 	p = side_map(f->s, f->s->len);
@@ -918,7 +945,7 @@ static void row_commit_charge(struct side *s, char *out, size_t n)
 	struct overcommit o;
 	char *p;
 
-	if (s->fd >= 0 && (ftruncate(s->fd, 0) || ftruncate(s->fd, BIG))) {
+	if (fresh_file(s, BIG)) {
 		say(out, n, "ftruncate: %s", strerrorname_np(errno));
 		return;
 	}
@@ -944,7 +971,29 @@ static void row_commit_charge(struct side *s, char *out, size_t n)
 
 #define CHARGE_CG	"neoos-conformance-charge"
 
-/* memory.current of a cgroup of its own as BIG bytes are written. */
+/*
+ * Anonymous and file pages charged to cgroup @name (memory.stat): what
+ * the pages written cost.  memory.current would add the kernel memory
+ * the file system spends on allocating blocks, a few MiB that vary.
+ */
+static long memcg_pages(const char *name)
+{
+	char path[128], key[32];
+	long val, sum = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/fs/cgroup/%s/memory.stat", name);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	while (fscanf(f, "%31s %ld", key, &val) == 2)
+		if (!strcmp(key, "anon") || !strcmp(key, "file"))
+			sum += val;
+	fclose(f);
+	return sum;
+}
+
+/* The pages a cgroup of its own is charged as BIG bytes are written. */
 static int charge_child(void *arg)
 {
 	struct future *f = arg;
@@ -953,17 +1002,15 @@ static int charge_child(void *arg)
 
 	if (!join_memcg(CHARGE_CG, "max"))
 		return 1;
-	/* No page of the file left from the other side's run. */
-	if (f->s->fd >= 0 && (ftruncate(f->s->fd, 0) ||
-			      ftruncate(f->s->fd, BIG)))
+	if (fresh_file(f->s, BIG))
 		return 2;
-	before = memcg_current(CHARGE_CG);
+	before = memcg_pages(CHARGE_CG);
 	p = side_map(f->s, BIG);
 	if (!p)
 		return 3;
 	memset(p, 'c', BIG);
 	say(f->out, f->n, " charged:%ldM",
-	    mib8((memcg_current(CHARGE_CG) - before) / 1024));
+	    mib8((memcg_pages(CHARGE_CG) - before) / 1024));
 	return side_unmap(f->s, p, BIG) ? 4 : 0;
 }
 
@@ -1040,6 +1087,7 @@ ROW(madv_pageout)
 ROW(madv_populate_read)
 ROW(madv_populate_write)
 ROW(madv_dontneed)
+ROW(madv_dontneed_locked)
 ROW(madv_free)
 ROW(madv_remove)
 ROW(madv_hugepage)
