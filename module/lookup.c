@@ -27,6 +27,8 @@ struct vm_area_struct *neoos_find_exact(struct mm_struct *mm, u64 addr,
 	struct vm_area_struct *vma;
 
 	mmap_assert_locked(mm);
+	if (addr != (unsigned long)addr)
+		return NULL;
 	vma = vma_lookup(mm, addr & PAGE_MASK);
 	map = neoos_vma_mapping(vma);
 	if (!map || vma->vm_start + map->page_off != addr ||
@@ -47,11 +49,14 @@ struct vm_area_struct *neoos_find_addr(struct mm_struct *mm, u64 addr)
 	struct vm_area_struct *vma;
 
 	/*
-	 * No bound on @addr but the VMAs: @mm may be another process's,
-	 * whose address space is not the caller's TASK_SIZE (a 32-bit
-	 * caller asking about a 64-bit process).
+	 * No bound on @addr but the VMAs and unsigned long (a 32-bit
+	 * kernel): @mm may be another process's, whose address space is
+	 * not the caller's TASK_SIZE (a 32-bit caller asking about a 64-bit
+	 * process).
 	 */
 	mmap_assert_locked(mm);
+	if (addr != (unsigned long)addr)
+		return NULL;
 	vma = vma_lookup(mm, addr);
 	return neoos_vma_mapping(vma) ? vma : NULL;
 }
