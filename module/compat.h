@@ -96,8 +96,9 @@ static inline const struct path *neoos_file_user_path(struct file *file)
  * take for anonymous memory), charged to commit accounting for its size.
  * shmem_kernel_file_setup() makes one, but 6.1 does not export it: there
  * the flag is set on shmem_file_setup()'s inode before anyone else has
- * the file.  The LSM label the inode was given meanwhile is never read:
- * every hook skips S_PRIVATE inodes.  From 7.0 (seen in 7.2 and 7.3)
+ * the file.  The LSM label the inode was given meanwhile decides
+ * nothing: every access check allows an S_PRIVATE inode.  From 7.0 (seen
+ * in 7.2 and 7.3)
  * shmem_kernel_file_setup() takes vma_flags_t, vm_flags_t before.
  */
 #if LINUX_VERSION_CODE < KERNEL_VERSION(6, 12, 0)

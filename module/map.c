@@ -98,11 +98,12 @@ static bool neoos_vma_len_fits(u64 len)
  * anonymous pages into a VMA of its own.  A private mapping of the file
  * allocates a shmem page at any fault, where an anonymous VMA maps the
  * zero page for a read, and keeps it under the copy-on-write page once
- * written: a written page is held twice.  So it is charged twice: once
- * by vm_mmap() for the private mapping, as for MAP_PRIVATE |
- * MAP_ANONYMOUS, once by the file for its size.  Under
- * vm.overcommit_memory=2 MAP is refused what it could not hold, rather
- * than a later store being killed with SIGBUS.
+ * written: a written page is held twice.  So a writable one is charged
+ * twice: once by vm_mmap() for the private mapping, as for MAP_PRIVATE |
+ * MAP_ANONYMOUS, once by the file for its size (a read-only one, which
+ * mmap(2) would not charge, once, and again by mprotect() to writable).
+ * Under vm.overcommit_memory=2 MAP is refused what it could not hold,
+ * rather than a later store being killed with SIGBUS.
  */
 static struct file *neoos_map_target(const struct neoos_map *args)
 {

@@ -10,17 +10,20 @@
  *
  * Why VM_DONTEXPAND: merges change VMAs without asking ->may_split or
  * calling ->close.  On 6.1, vma_merge() moves the boundary between a VMA
- * and a neighbour that an mprotect(), madvise() or mlock() of part of it
- * made compatible, and frees a VMA merged whole into its neighbours; from
- * 6.12, a new mmap(2) of the adjacent file pages extends a VMA that has
- * ->close, and so does mremap() growing it in place.  The core merges
- * only VMAs whose flags are equal (soft-dirty aside), so a flag no other
- * VMA has keeps a neoos VMA out of every merge.  No user call may be
- * able to set it on another VMA (madvise(), mprotect(), mlock() and
- * mseal() can set theirs on any), and it must not change what an access
- * does (pkeys, userfaultfd, the architecture's bits) or claim another
- * subsystem's VMA: of the flags left, VM_DONTEXPAND is the only one, on
- * every supported kernel; it also makes mremap() refuse growth.
+ * and a neighbour when an mprotect(), madvise() or mlock() of a range
+ * beside the boundary makes the two compatible, and frees a VMA merged
+ * whole into its neighbours; from 6.12, vma_merge_existing_range() moves
+ * such boundaries the same way (only removing a VMA with ->close is
+ * refused), and a new mmap(2) of the adjacent file pages or mremap()
+ * growing in place extends a VMA that has ->close.  Two rules of the core
+ * stop all of it: a range whose new flags include VM_SPECIAL is never
+ * merged (any change to the neoos VMA itself), and VMAs whose flags
+ * differ are never merged (any change beside it, any new mapping next to
+ * it).  So neoos needs a VM_SPECIAL flag, which no user call sets on a
+ * mapping of a regular file; VM_DONTEXPAND is the one of them that
+ * changes nothing else (VM_IO, VM_PFNMAP and VM_MIXEDMAP change how
+ * faults and get_user_pages() treat the VMA).  It also makes mremap()
+ * refuse growth.
  *
  * Its price is that the VMA is VM_SPECIAL, which mm/ reads as "not
  * ordinary memory": mlock() and munlock() leave it as it is, so a VMA
