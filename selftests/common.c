@@ -294,7 +294,8 @@ long mlocked_pages(const void *p, size_t len)
 				n = -1;
 			/*
 			 * A large folio's tail pages show no flags of their
-			 * own: they are its head's, met just before them.
+			 * own on 6.1 (6.12 shows the folio's): they are its
+			 * head's, met just before them.
 			 */
 			else if (!(flags & (1ULL << KPF_COMPOUND_TAIL)))
 				locked = flags & (1ULL << KPF_MLOCKED);
