@@ -9,8 +9,9 @@
  * Where neoos differs, differences[] says on which kernels and kinds, what
  * neoos gives there, and why; the row then checks both that neoos gives
  * exactly that and that mmap(2) gives something else.  Anywhere else the
- * two strings must be equal.  Every row prints a "neoos-row:" line, from
- * which neoos(4)'s table is checked.
+ * two strings must be equal.  Every row prints a "neoos-row:" line with
+ * both strings.  neoos(4)'s table is written from differences[] by hand:
+ * a change to one must be made to the other.
  */
 #include <elf.h>
 #include <limits.h>
