@@ -13,31 +13,6 @@
 #include <linux/neoos.h>
 
 /**
- * neoos_find_exact - the VMA of the mapping at exactly [@addr, +@length)
- * @mm: the mm to search; its mmap_lock is held
- * @addr: the address NEOOS_IOC_MAP returned
- * @length: the length it was given
- *
- * Return: the VMA, or NULL if no neoos mapping has exactly that range.
- */
-struct vm_area_struct *neoos_find_exact(struct mm_struct *mm, u64 addr,
-					u64 length)
-{
-	struct neoos_mapping *map;
-	struct vm_area_struct *vma;
-
-	mmap_assert_locked(mm);
-	if (addr != (unsigned long)addr)
-		return NULL;
-	vma = vma_lookup(mm, addr & PAGE_MASK);
-	map = neoos_vma_mapping(vma);
-	if (!map || vma->vm_start + map->page_off != addr ||
-	    map->length != length)
-		return NULL;
-	return vma;
-}
-
-/**
  * neoos_find_addr - the VMA of the neoos mapping containing @addr
  * @mm: the mm to search; its mmap_lock is held
  * @addr: any address of the mapping's VMA
@@ -59,6 +34,26 @@ struct vm_area_struct *neoos_find_addr(struct mm_struct *mm, u64 addr)
 		return NULL;
 	vma = vma_lookup(mm, addr);
 	return neoos_vma_mapping(vma) ? vma : NULL;
+}
+
+/**
+ * neoos_find_exact - the VMA of the mapping at exactly [@addr, +@length)
+ * @mm: the mm to search; its mmap_lock is held
+ * @addr: the address NEOOS_IOC_MAP returned
+ * @length: the length it was given
+ *
+ * Return: the VMA, or NULL if no neoos mapping has exactly that range.
+ */
+struct vm_area_struct *neoos_find_exact(struct mm_struct *mm, u64 addr,
+					u64 length)
+{
+	struct vm_area_struct *vma = neoos_find_addr(mm, addr);
+	struct neoos_mapping *map = neoos_vma_mapping(vma);
+
+	if (!map || vma->vm_start + map->page_off != addr ||
+	    map->length != length)
+		return NULL;
+	return vma;
 }
 
 /* The NEOOS_PROT_* a VMA allows now. */
