@@ -527,19 +527,31 @@ long read_long(const char *path)
 	return val;
 }
 
-long status_kb(const char *field)
+long proc_kb(const char *path, const char *field)
 {
 	size_t len = strlen(field);
-	FILE *f = fopen("/proc/self/status", "r");
-	char line[256];
-	long kb = -1;
+	char buf[16384], *line;
+	int fd = open(path, O_RDONLY);
+	ssize_t n;
 
-	while (f && kb < 0 && fgets(line, sizeof(line), f))
-		if (!strncmp(line, field, len))
-			kb = strtol(line + len, NULL, 10);
-	if (f)
-		fclose(f);
-	return kb;
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = 0;
+	for (line = buf; strncmp(line, field, len); line++) {
+		line = strchr(line, '\n');
+		if (!line)
+			return -1;
+	}
+	return strtol(line + len, NULL, 10);
+}
+
+long meminfo_kb(const char *field)
+{
+	return proc_kb("/proc/meminfo", field);
 }
 
 bool write_string(const char *path, const char *val)
@@ -552,6 +564,14 @@ bool write_string(const char *path, const char *val)
 	ok = write(fd, val, strlen(val)) == (ssize_t)strlen(val);
 	close(fd);
 	return ok;
+}
+
+bool write_long(const char *path, long val)
+{
+	char s[32];
+
+	snprintf(s, sizeof(s), "%ld", val);
+	return write_string(path, s);
 }
 
 int module_refcnt(void)
@@ -593,10 +613,7 @@ int vmas_in(const void *p, size_t len)
 
 long nr_hugepages(long set)
 {
-	char val[32];
-
-	snprintf(val, sizeof(val), "%ld", set);
-	if (set >= 0 && !write_string(NR_HUGEPAGES, val))
+	if (set >= 0 && !write_long(NR_HUGEPAGES, set))
 		return -1;
 	return read_long(NR_HUGEPAGES);
 }

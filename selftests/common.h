@@ -252,11 +252,22 @@ void drop_caches(void);
 /* The number a sysfs, procfs or cgroup file holds, or -1. */
 long read_long(const char *path);
 
-/* A "... kB" field of /proc/self/status ("VmLck:"), or -1. */
-long status_kb(const char *field);
+/*
+ * The number after @field ("VmLck:", "Committed_AS:") at the start of a
+ * line of @path (/proc/self/status, /proc/meminfo), or -1.  It reads with
+ * one read() into the stack and allocates nothing, so it moves no counter
+ * it reads (heap growth is charged to Committed_AS).
+ */
+long proc_kb(const char *path, const char *field);
+
+/* proc_kb() of /proc/meminfo ("Committed_AS:", "MemTotal:"). */
+long meminfo_kb(const char *field);
 
 /* Write @val to such a file; false on failure. */
 bool write_string(const char *path, const char *val);
+
+/* Write the number @val to such a file; false on failure. */
+bool write_long(const char *path, long val);
 
 /* neoos.ko's module reference count, or -1. */
 int module_refcnt(void);

@@ -245,29 +245,6 @@ FIXTURE_TEARDOWN(conf)
  */
 static const char *row_broken;
 
-/* A /proc/meminfo field in kB, or -1. */
-static long meminfo_kb(const char *field)
-{
-	char line[128];
-	long kb = -1;
-	FILE *f = fopen("/proc/meminfo", "r");
-
-	while (f && kb < 0 && fgets(line, sizeof(line), f))
-		if (!strncmp(line, field, strlen(field)))
-			kb = strtol(line + strlen(field), NULL, 10);
-	if (f)
-		fclose(f);
-	return kb;
-}
-
-static bool write_long(const char *path, long val)
-{
-	char s[32];
-
-	snprintf(s, sizeof(s), "%ld", val);
-	return write_string(path, s);
-}
-
 __attribute__((format(printf, 3, 4)))
 static void say(char *out, size_t n, const char *fmt, ...)
 {
@@ -499,13 +476,35 @@ static void row_mlock_onfault(struct side *s, char *out, size_t n)
 	say(out, n, " %s", res(munlock(s->p, s->len)));
 }
 
-struct future {
+/* What a row's child is given, and where it says what it saw. */
+struct child_row {
 	struct side *s;
-	int flags;
+	int flags;	/* mlockall()'s */
 	bool unlock;	/* munlockall() before looking */
-	char *out;
+	char *out;	/* a shared page, OUT bytes */
 	size_t n;
 };
+
+/*
+ * Run @fn(@c) in a child and say "exit:N", then what the child said,
+ * which comes back through a shared page.
+ */
+static void say_from_child(char *out, size_t n, int (*fn)(void *),
+			   struct child_row *c)
+{
+	char *shared = mmap(NULL, OUT, PROT_READ | PROT_WRITE,
+			    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+
+	if (shared == MAP_FAILED) {
+		say(out, n, "no page: %s", strerror(errno));
+		return;
+	}
+	c->out = shared;
+	c->n = OUT;
+	say(out, n, "exit:%d", run_child(fn, c));
+	say(out, n, "%s", shared);
+	munmap(shared, OUT);
+}
 
 /*
  * mlockall(@flags) in a child, then a new mapping written; what the child
@@ -515,13 +514,13 @@ struct future {
  */
 static int mlockall_child(void *arg)
 {
-	struct future *f = arg;
+	struct child_row *f = arg;
 	long base;
 	char *p;
 
 	if (fresh_file(f->s, f->s->len) || mlockall(f->flags))
 		return 1;
-	base = status_kb("VmLck:");
+	base = proc_kb("/proc/self/status", "VmLck:");
 	p = side_map(f->s, f->s->len);
 	if (!p)
 		return 2;
@@ -534,32 +533,21 @@ static int mlockall_child(void *arg)
 	}
 	say_locked(f->out, f->n, f->s, p);
 	say(f->out, f->n, f->unlock ? " VmLck:%ld" : " VmLck:+%ld",
-	    status_kb("VmLck:") - base);
+	    proc_kb("/proc/self/status", "VmLck:") - base);
 	if (side_unmap(f->s, p, f->s->len))
 		return 4;
 	/* Unmapping gives the locked memory back, locked or not. */
 	say(f->out, f->n, f->unlock ? " unmapped:%ld" : " unmapped:+%ld",
-	    status_kb("VmLck:") - base);
+	    proc_kb("/proc/self/status", "VmLck:") - base);
 	return 0;
 }
 
 static void mlockall_row(struct side *s, char *out, size_t n, int flags,
 			 bool unlock)
 {
-	char *shared = mmap(NULL, OUT, PROT_READ | PROT_WRITE,
-			    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	struct future f = {
-		.s = s, .flags = flags, .unlock = unlock, .out = shared,
-		.n = OUT,
-	};
+	struct child_row c = { .s = s, .flags = flags, .unlock = unlock };
 
-	if (shared == MAP_FAILED) {
-		say(out, n, "no page: %s", strerror(errno));
-		return;
-	}
-	say(out, n, "exit:%d", run_child(mlockall_child, &f));
-	say(out, n, "%s", shared);
-	munmap(shared, OUT);
+	say_from_child(out, n, mlockall_child, &c);
 }
 
 static void row_mlockall_future(struct side *s, char *out, size_t n)
@@ -601,7 +589,7 @@ static const char *resident(void *p, size_t len)
  */
 static int reclaim_child(void *arg)
 {
-	struct future *f = arg;
+	struct child_row *f = arg;
 	char ctl_path[64], *ctl, *p;
 	int ctl_fd;
 
@@ -636,17 +624,9 @@ static int reclaim_child(void *arg)
 
 static void row_reclaim_locked_onfault(struct side *s, char *out, size_t n)
 {
-	char *shared = mmap(NULL, OUT, PROT_READ | PROT_WRITE,
-			    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	struct future f = { .s = s, .out = shared, .n = OUT };
+	struct child_row c = { .s = s };
 
-	if (shared == MAP_FAILED) {
-		say(out, n, "no page: %s", strerror(errno));
-		return;
-	}
-	say(out, n, "exit:%d", run_child(reclaim_child, &f));
-	say(out, n, "%s", shared);
-	munmap(shared, OUT);
+	say_from_child(out, n, reclaim_child, &c);
 	rmdir("/sys/fs/cgroup/" RECLAIM_CG);
 }
 
@@ -1070,7 +1050,7 @@ static long memcg_pages(const char *name)
 /* The pages a cgroup of its own is charged as BIG bytes are written. */
 static int charge_child(void *arg)
 {
-	struct future *f = arg;
+	struct child_row *f = arg;
 	long before;
 	char *p;
 
@@ -1090,17 +1070,9 @@ static int charge_child(void *arg)
 
 static void row_memcg_charge(struct side *s, char *out, size_t n)
 {
-	char *shared = mmap(NULL, OUT, PROT_READ | PROT_WRITE,
-			    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	struct future f = { .s = s, .out = shared, .n = OUT };
+	struct child_row c = { .s = s };
 
-	if (shared == MAP_FAILED) {
-		say(out, n, "no page: %s", strerror(errno));
-		return;
-	}
-	say(out, n, "exit:%d", run_child(charge_child, &f));
-	say(out, n, "%s", shared);
-	munmap(shared, OUT);
+	say_from_child(out, n, charge_child, &c);
 	rmdir("/sys/fs/cgroup/" CHARGE_CG);
 }
 

@@ -197,7 +197,6 @@ static void pin_cpu(void)
 FIXTURE_SETUP(scale)
 {
 	long need;
-	char val[32];
 
 	self->old_max = -1;
 	self->fd = -1;
@@ -215,8 +214,7 @@ FIXTURE_SETUP(scale)
 	self->old_max = read_long(MAX_MAP_COUNT);
 	ASSERT_LT(0, self->old_max);
 	if (self->old_max < need) {
-		snprintf(val, sizeof(val), "%ld", need);
-		ASSERT_TRUE(write_string(MAX_MAP_COUNT, val));
+		ASSERT_TRUE(write_long(MAX_MAP_COUNT, need));
 	} else {
 		self->old_max = -1;
 	}
@@ -231,16 +229,12 @@ FIXTURE_SETUP(scale)
 
 FIXTURE_TEARDOWN(scale)
 {
-	char val[32];
-
 	if (self->fd >= 0) {
 		close(self->fd);
 		unlink(self->path);
 	}
-	if (self->old_max > 0) {
-		snprintf(val, sizeof(val), "%ld", self->old_max);
-		EXPECT_TRUE(write_string(MAX_MAP_COUNT, val));
-	}
+	if (self->old_max > 0)
+		EXPECT_TRUE(write_long(MAX_MAP_COUNT, self->old_max));
 	free(self->ids);
 	free(self->addrs);
 }

@@ -119,25 +119,6 @@ TEST_F(huge, map_4096_bytes_like_mmap)
 	EXPECT_NO_LEAK(&before, "hugetlbfs 4096-byte map");
 }
 
-/* Committed_AS in kB, read without allocating (heap growth is charged). */
-static long committed_as_kb(void)
-{
-	static char buf[8192];
-	ssize_t n;
-	char *s;
-	int fd = open("/proc/meminfo", O_RDONLY);
-
-	if (fd < 0)
-		return -1;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = 0;
-	s = strstr(buf, "Committed_AS:");
-	return s ? strtol(s + strlen("Committed_AS:"), NULL, 10) : -1;
-}
-
 /*
  * hugetlb memory is accounted by hugetlb's own reservations, never in
  * Committed_AS (accountable_mapping()): a private writable neoos mapping
@@ -154,19 +135,19 @@ TEST_F(huge, private_not_charged_to_committed_as)
 	SKIPPED();
 	leak_snapshot(&before);
 	for (int i = 0; i < 3; i++) {
-		before_kb = committed_as_kb();
+		before_kb = meminfo_kb("Committed_AS:");
 		q = mmap(NULL, HUGE, PROT_READ | PROT_WRITE, MAP_PRIVATE,
 			 self->fd, 0);
-		after_kb = committed_as_kb();
+		after_kb = meminfo_kb("Committed_AS:");
 		ASSERT_NE(MAP_FAILED, q);
 		ASSERT_EQ(0, munmap(q, HUGE));
 		if (after_kb - before_kb < native)
 			native = after_kb - before_kb;
 
-		before_kb = committed_as_kb();
+		before_kb = meminfo_kb("Committed_AS:");
 		p = sys_mmap_ex(NULL, HUGE, NEOOS_PROT_READ | NEOOS_PROT_WRITE,
 				NEOOS_MAP_PRIVATE, self->fd, 0, &id);
-		after_kb = committed_as_kb();
+		after_kb = meminfo_kb("Committed_AS:");
 		ASSERT_NE(NULL, p) TH_LOG("E %d", sys_errno());
 		ASSERT_EQ(E_OK, sys_munmap_id(id));
 		if (after_kb - before_kb < neoos)
