@@ -39,7 +39,7 @@ FIXTURE(compat) {
 FIXTURE_SETUP(compat)
 {
 #ifdef NO_M32
-	SKIP(return, "no 32-bit toolchain at build time (gcc-multilib)");
+	SKIP(return, "32-bit programs not built: no 32-bit toolchain (gcc-multilib)");
 #endif
 	ASSERT_EQ(4, sizeof(void *)) TH_LOG("not a 32-bit build");
 	self->dev = open("/dev/neoos", O_RDWR);
