@@ -37,7 +37,7 @@ static const char *neoos_device_path(void)
 {
 	const char *path = secure_getenv("NEOOS_DEVICE");
 
-	return path && *path ? path : "/dev/neoos";
+	return path && *path ? path : NEOOS_DEVICE_PATH;
 }
 
 static int neoos_check_version(int fd)

@@ -119,7 +119,7 @@ static const struct file_operations neoos_fops = {
 
 static struct miscdevice neoos_misc = {
 	.minor		= MISC_DYNAMIC_MINOR,
-	.name		= "neoos",
+	.name		= NEOOS_DEVICE_NAME,
 	.fops		= &neoos_fops,
 	.mode		= 0666,
 };

@@ -123,7 +123,7 @@ static int stats_of_module(struct neoos_stats *st)
 
 	if (neoos_stats)
 		return neoos_stats(st);
-	dev = open("/dev/neoos", O_RDWR | O_CLOEXEC);
+	dev = open(NEOOS_DEVICE_PATH, O_RDWR | O_CLOEXEC);
 	if (dev < 0)
 		return -1;
 	ret = ioctl(dev, NEOOS_IOC_STATS, st);

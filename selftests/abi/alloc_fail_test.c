@@ -129,7 +129,7 @@ FIXTURE_SETUP(inject)
 
 		ASSERT_EQ(0, knob_write(k->path, k->value)) TH_LOG("cannot write %s", k->path);
 	}
-	self->dev = open("/dev/neoos", O_RDWR | O_CLOEXEC);
+	self->dev = open(NEOOS_DEVICE_PATH, O_RDWR | O_CLOEXEC);
 	ASSERT_LE(0, self->dev);
 	ASSERT_EQ(0, make_pattern_file("target", FILE_LEN));
 	self->fd = open("target", O_RDWR | O_CLOEXEC);

@@ -42,7 +42,7 @@ FIXTURE_SETUP(compat)
 	SKIP(return, "32-bit programs not built: no 32-bit toolchain (gcc-multilib)");
 #endif
 	ASSERT_EQ(4, sizeof(void *)) TH_LOG("not a 32-bit build");
-	self->dev = open("/dev/neoos", O_RDWR);
+	self->dev = open(NEOOS_DEVICE_PATH, O_RDWR);
 	ASSERT_LE(0, self->dev);
 	ASSERT_EQ(0, make_pattern_file("compat_test.data", 4 * PAGE));
 	self->fd = open("compat_test.data", O_RDWR);

@@ -48,7 +48,7 @@ TEST(dev_opened_read_only)
 	EXPECT_EQ(0, mprotect(q, FSIZE, PROT_READ | PROT_WRITE));
 	munmap(q, FSIZE);
 
-	dev = open("/dev/neoos", O_RDONLY);
+	dev = open(NEOOS_DEVICE_PATH, O_RDONLY);
 	ASSERT_LE(0, dev);
 	leak_snapshot(&before);
 	m = (struct neoos_map){ .fd = fd, .length = FSIZE,
@@ -84,7 +84,7 @@ TEST(dev_opened_write_only)
 	ASSERT_EQ(0, make_pattern_file(path, FSIZE));
 	fd = open(path, O_RDWR);
 	ASSERT_LE(0, fd);
-	dev = open("/dev/neoos", O_WRONLY);
+	dev = open(NEOOS_DEVICE_PATH, O_WRONLY);
 	ASSERT_LE(0, dev);
 	leak_snapshot(&before);
 	m = (struct neoos_map){ .fd = fd, .length = FSIZE,

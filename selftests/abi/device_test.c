@@ -19,7 +19,7 @@ FIXTURE(dev) {
 
 FIXTURE_SETUP(dev)
 {
-	self->fd = open("/dev/neoos", O_RDWR | O_CLOEXEC);
+	self->fd = open(NEOOS_DEVICE_PATH, O_RDWR | O_CLOEXEC);
 	ASSERT_LE(0, self->fd) TH_LOG("open /dev/neoos: %s", strerror(errno));
 }
 
@@ -34,7 +34,7 @@ TEST(node_mode_and_numbers)
 	struct stat st;
 	FILE *f;
 
-	ASSERT_EQ(0, stat("/dev/neoos", &st));
+	ASSERT_EQ(0, stat(NEOOS_DEVICE_PATH, &st));
 	EXPECT_TRUE(S_ISCHR(st.st_mode));
 	EXPECT_EQ(0666, st.st_mode & 0777);
 	f = fopen("/sys/class/misc/neoos/dev", "r");
@@ -159,7 +159,7 @@ TEST(open_close_keeps_refcount)
 	ASSERT_LE(0, before);
 	for (int round = 0; round < 50; round++) {
 		for (int i = 0; i < 64; i++) {
-			fds[i] = open("/dev/neoos", O_RDWR);
+			fds[i] = open(NEOOS_DEVICE_PATH, O_RDWR);
 			ASSERT_LE(0, fds[i]);
 		}
 		EXPECT_EQ(before + 64, module_refcnt());
@@ -172,7 +172,7 @@ TEST(open_close_keeps_refcount)
 /* mmap(2) of /dev/neoos itself, outside NEOOS_IOC_MAP: refused. */
 TEST(direct_mmap_of_device)
 {
-	int dev = open("/dev/neoos", O_RDWR);
+	int dev = open(NEOOS_DEVICE_PATH, O_RDWR);
 	struct neoos_stats after;
 	struct leak_snap before;
 

@@ -618,7 +618,7 @@ TEST(hostile_table)
 
 	snprintf(c->path, sizeof(c->path), "hostile_test.%d", getpid());
 	ASSERT_EQ(0, make_pattern_file(c->path, FSIZE));
-	c->dev = open("/dev/neoos", O_RDWR);
+	c->dev = open(NEOOS_DEVICE_PATH, O_RDWR);
 	ASSERT_LE(0, c->dev);
 	ASSERT_EQ(0, open_fds(c));
 	ASSERT_EQ(0, map_ioctl(c, c->fd[F_RW], NEOOS_PROT_READ | NEOOS_PROT_WRITE,

@@ -46,7 +46,7 @@ TEST_F(rofile, no_kernel_addresses_leak)
 	struct neoos_list ls;
 	struct neoos_map m;
 	uint64_t ids[8], prev = 0;
-	int dev = open("/dev/neoos", O_RDWR), fd;
+	int dev = open(NEOOS_DEVICE_PATH, O_RDWR), fd;
 
 	ASSERT_LE(0, dev);
 	fd = open(self->path, O_RDWR);

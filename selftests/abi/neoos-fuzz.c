@@ -88,7 +88,7 @@ static int worker(int n, uint64_t seed, double deadline, pid_t *peers,
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGSEGV, &sa, NULL);
 	sigaction(SIGBUS, &sa, NULL);
-	w.dev = open("/dev/neoos", O_RDWR | O_CLOEXEC);
+	w.dev = open(NEOOS_DEVICE_PATH, O_RDWR | O_CLOEXEC);
 	if (w.dev < 0) {
 		perror("neoos-fuzz: /dev/neoos");
 		return 2;
@@ -134,7 +134,7 @@ static int worker(int n, uint64_t seed, double deadline, pid_t *peers,
 
 static int stats(struct neoos_stats *st)
 {
-	int fd = open("/dev/neoos", O_RDWR | O_CLOEXEC), ret;
+	int fd = open(NEOOS_DEVICE_PATH, O_RDWR | O_CLOEXEC), ret;
 
 	if (fd < 0)
 		return -1;

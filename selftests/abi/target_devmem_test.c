@@ -71,7 +71,7 @@ TEST(device_memory_taken_back)
 		SKIP(return, "no PCI memory BAR that mmap(2) maps in this machine");
 	fd = open(path, O_RDWR);
 	ASSERT_LE(0, fd);
-	dev = open("/dev/neoos", O_RDWR);
+	dev = open(NEOOS_DEVICE_PATH, O_RDWR);
 	ASSERT_LE(0, dev);
 	EXPECT_MAP_REFUSED(dev, fd, PAGE, ENODEV, path);
 	close(dev);

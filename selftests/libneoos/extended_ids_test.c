@@ -469,7 +469,7 @@ TEST(info_path_longer_than_path_max)
 	ASSERT_NE(NULL, native_path);
 	ASSERT_LT(4096, strlen(native_path));
 
-	dev = open("/dev/neoos", O_RDWR | O_CLOEXEC);
+	dev = open(NEOOS_DEVICE_PATH, O_RDWR | O_CLOEXEC);
 	ASSERT_LE(0, dev);
 	m = (struct neoos_map){
 		.fd = fd, .prot = NEOOS_PROT_READ, .flags = NEOOS_MAP_SHARED,

@@ -128,7 +128,7 @@ TEST(anonymous_too_large_like_mmap)
 		1ULL << 63, (1ULL << 47) + PAGE, ~0ULL - PAGE + 2,
 	};
 	static const int types[] = { NEOOS_MAP_SHARED, NEOOS_MAP_PRIVATE };
-	int dev = open("/dev/neoos", O_RDWR | O_CLOEXEC);
+	int dev = open(NEOOS_DEVICE_PATH, O_RDWR | O_CLOEXEC);
 
 	ASSERT_LE(0, dev);
 	for (size_t i = 0; i < ARRAY_SIZE(lens); i++) {

@@ -296,7 +296,7 @@ TEST_F(rofile, dev_fd_passed_over_scm_rights)
 		_exit(scm_child(sv[1]));
 	}
 	close(sv[1]);
-	dev = open("/dev/neoos", O_RDWR);
+	dev = open(NEOOS_DEVICE_PATH, O_RDWR);
 	ASSERT_LE(0, dev);
 	fd = open(self->path, O_RDWR);
 	ASSERT_LE(0, fd);

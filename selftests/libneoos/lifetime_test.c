@@ -91,7 +91,7 @@ TEST(rmmod_refused_while_mapped_then_allowed)
 	EXPECT_EQ(0, WEXITSTATUS(status));
 	/* Put it back for whatever runs next. */
 	ASSERT_EQ(0, load_module());
-	ASSERT_EQ(0, access("/dev/neoos", F_OK));
+	ASSERT_EQ(0, access(NEOOS_DEVICE_PATH, F_OK));
 	unlink(path);
 }
 

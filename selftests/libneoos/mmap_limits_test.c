@@ -195,7 +195,7 @@ static int neoos_fd_number(void)
 		if (n < 0)
 			continue;
 		target[n] = 0;
-		if (!strcmp(target, "/dev/neoos"))
+		if (!strcmp(target, NEOOS_DEVICE_PATH))
 			return fd;
 	}
 	return -1;
@@ -261,7 +261,7 @@ TEST(bad_fds_einval)
 	efd = eventfd(0, 0);
 	dfd = open(".", O_RDONLY | O_DIRECTORY);
 	pfd = open("/proc/self/exe", O_PATH);
-	dev = open("/dev/neoos", O_RDWR);
+	dev = open(NEOOS_DEVICE_PATH, O_RDWR);
 	ASSERT_LE(0, efd);
 	ASSERT_LE(0, dfd);
 	ASSERT_LE(0, pfd);

@@ -152,7 +152,7 @@ TEST_F(thin, unmap_reports_enospc_mapping_gone)
 
 	self->fd = thin_file("neoos");
 	ASSERT_LE(0, self->fd);
-	self->dev = open("/dev/neoos", O_RDWR);
+	self->dev = open(NEOOS_DEVICE_PATH, O_RDWR);
 	ASSERT_LE(0, self->dev);
 	leak_snapshot(&before);
 	m = (struct neoos_map){ .fd = self->fd, .length = THIN_FILE,

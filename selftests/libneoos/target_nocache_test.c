@@ -59,7 +59,7 @@ TEST(memfd_secret_refused)
 	if (q != MAP_FAILED)
 		munmap(q, PAGE);
 
-	dev = open("/dev/neoos", O_RDWR);
+	dev = open(NEOOS_DEVICE_PATH, O_RDWR);
 	ASSERT_LE(0, dev);
 	EXPECT_MAP_REFUSED(dev, fd, PAGE, ENODEV, "memfd_secret");
 	leak_snapshot(&before);
@@ -142,7 +142,7 @@ TEST_F(dax, dax_file_refused)
 	EXPECT_EQ(pattern_byte(PAGE + 3), q[PAGE + 3]);
 	munmap(q, FSIZE);
 
-	dev = open("/dev/neoos", O_RDWR);
+	dev = open(NEOOS_DEVICE_PATH, O_RDWR);
 	ASSERT_LE(0, dev);
 	EXPECT_MAP_REFUSED(dev, fd, FSIZE, ENODEV, "a DAX file");
 	leak_snapshot(&before);

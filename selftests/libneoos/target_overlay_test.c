@@ -114,7 +114,7 @@ TEST_F(ovl, overlay_file_maps_then_eio_after_shutdown)
 	drop_caches();
 	EXPECT_EQ('O', file_byte(OVL_MERGED "/file", PAGE + 1));
 
-	self->dev = open("/dev/neoos", O_RDWR);
+	self->dev = open(NEOOS_DEVICE_PATH, O_RDWR);
 	ASSERT_LE(0, self->dev);
 	self->root = open(OVL_EXT4, O_RDONLY | O_DIRECTORY);
 	ASSERT_LE(0, self->root);

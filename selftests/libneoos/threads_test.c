@@ -286,7 +286,7 @@ TEST(failed_map_takes_no_id)
 	ASSERT_EQ(0, make_pattern_file(path, PAGE));
 	fd = open(path, O_RDWR | O_CLOEXEC);
 	ASSERT_LE(0, fd);
-	dev = open("/dev/neoos", O_RDWR | O_CLOEXEC);
+	dev = open(NEOOS_DEVICE_PATH, O_RDWR | O_CLOEXEC);
 	ASSERT_LE(0, dev);
 
 	m = (struct neoos_map){
@@ -398,7 +398,7 @@ TEST(map_answer_survives_zapped_argument)
 	ASSERT_EQ(0, make_pattern_file(path, PAGE));
 	fd = open(path, O_RDWR | O_CLOEXEC);
 	ASSERT_LE(0, fd);
-	dev = open("/dev/neoos", O_RDWR | O_CLOEXEC);
+	dev = open(NEOOS_DEVICE_PATH, O_RDWR | O_CLOEXEC);
 	ASSERT_LE(0, dev);
 	z.page = mmap(NULL, PAGE, PROT_READ | PROT_WRITE,
 		      MAP_SHARED | MAP_ANONYMOUS, -1, 0);

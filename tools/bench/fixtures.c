@@ -85,7 +85,7 @@ void nat_unmap(void *p, size_t size)
 int open_device(void)
 {
 	const char *path = getenv("NEOOS_DEVICE");
-	int fd = open(path && *path ? path : "/dev/neoos", O_RDWR | O_CLOEXEC);
+	int fd = open(path && *path ? path : NEOOS_DEVICE_PATH, O_RDWR | O_CLOEXEC);
 
 	if (fd < 0)
 		die("open /dev/neoos");

@@ -36,7 +36,7 @@ int cmd_version(void)
 	int fd;
 
 	if (!dev || !*dev)
-		dev = "/dev/neoos";
+		dev = NEOOS_DEVICE_PATH;
 	printf("neoosctl %s (neoos ABI %d.%d)\n", NEOOS_VERSION,
 	       NEOOS_ABI_MAJOR, NEOOS_ABI_MINOR);
 	fflush(stdout);

@@ -11,10 +11,15 @@
 #ifndef _UAPI_LINUX_NEOOS_H
 #define _UAPI_LINUX_NEOOS_H
 
+#include <linux/ioctl.h>
 #include <linux/types.h>
 
 #define NEOOS_ABI_MAJOR		1
 #define NEOOS_ABI_MINOR		1
+
+/* The device node: the misc device "neoos" */
+#define NEOOS_DEVICE_NAME	"neoos"
+#define NEOOS_DEVICE_PATH	"/dev/" NEOOS_DEVICE_NAME
 
 /**
  * struct neoos_version - answer of NEOOS_IOC_VERSION
