@@ -142,7 +142,7 @@ u32 neoos_vma_prot(struct vm_area_struct *vma);
 long neoos_ioctl_unmap(void __user *argp);
 
 /* query.c */
-long neoos_ioctl_info(void __user *argp);
+long neoos_ioctl_info(void __user *argp, size_t size);
 long neoos_ioctl_list(void __user *argp);
 
 /* msync.c */

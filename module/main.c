@@ -94,7 +94,9 @@ static long neoos_dev_ioctl(struct file *file, unsigned int cmd,
 	case NEOOS_IOC_UNMAP:
 		return neoos_ioctl_unmap(argp);
 	case NEOOS_IOC_INFO:
-		return neoos_ioctl_info(argp);
+		return neoos_ioctl_info(argp, sizeof(struct neoos_info));
+	case NEOOS_IOC_INFO_1_0:
+		return neoos_ioctl_info(argp, NEOOS_INFO_SIZE_1_0);
 	case NEOOS_IOC_READ:
 		return neoos_ioctl_rw(argp, false);
 	case NEOOS_IOC_WRITE:

@@ -145,6 +145,8 @@ static void neoos_fill_info(struct neoos_info *info, struct vm_area_struct *vma,
 	info->offset = (map->flags & NEOOS_MAP_ANONYMOUS) ? 0 : map->offset;
 	info->prot = neoos_vma_prot(vma);
 	info->map_flags = map->flags;
+	info->vma_start = vma->vm_start;
+	info->vma_length = vma->vm_end - vma->vm_start;
 	if (path && !(map->flags & NEOOS_MAP_ANONYMOUS)) {
 		*path = *neoos_file_user_path(vma->vm_file);
 		path_get(path);
@@ -262,13 +264,20 @@ static int neoos_info_lookup(struct neoos_info *info, struct path *path)
 	return vma ? 0 : -EINVAL;
 }
 
-long neoos_ioctl_info(void __user *argp)
+static_assert(offsetof(struct neoos_info, vma_start) == NEOOS_INFO_SIZE_1_0);
+
+/*
+ * INFO with the first @size bytes of struct neoos_info: all of it, or
+ * what ABI 1.0 and 1.1 programs have (NEOOS_IOC_INFO_1_0); the fields
+ * after those are out-only and are not written back.
+ */
+long neoos_ioctl_info(void __user *argp, size_t size)
 {
 	struct path path = {};
-	struct neoos_info info;
+	struct neoos_info info = {};
 	int ret;
 
-	if (copy_from_user(&info, argp, sizeof(info)))
+	if (copy_from_user(&info, argp, size))
 		return -EFAULT;
 	ret = neoos_info_check(&info);
 	if (ret)
@@ -276,7 +285,7 @@ long neoos_ioctl_info(void __user *argp)
 	ret = neoos_info_lookup(&info, info.path ? &path : NULL);
 	if (!ret)
 		ret = neoos_copy_path(&info, &path);
-	if (!ret && copy_to_user(argp, &info, sizeof(info)))
+	if (!ret && copy_to_user(argp, &info, size))
 		ret = -EFAULT;
 	return ret;
 }

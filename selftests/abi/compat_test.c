@@ -21,7 +21,7 @@
 _Static_assert(sizeof(struct neoos_version) == 16, "version");
 _Static_assert(sizeof(struct neoos_map) == 48, "map");
 _Static_assert(sizeof(struct neoos_unmap) == 32, "unmap");
-_Static_assert(sizeof(struct neoos_info) == 72, "info");
+_Static_assert(sizeof(struct neoos_info) == 88, "info");
 _Static_assert(sizeof(struct neoos_rw) == 40, "rw");
 _Static_assert(sizeof(struct neoos_list) == 16, "list");
 _Static_assert(sizeof(struct neoos_stats) == 64, "stats");
@@ -29,6 +29,8 @@ _Static_assert(sizeof(struct neoos_msync) == 32, "msync");
 _Static_assert(offsetof(struct neoos_map, offset) == 16, "map.offset");
 _Static_assert(offsetof(struct neoos_info, id) == 8, "info.id");
 _Static_assert(offsetof(struct neoos_info, path_size) == 48, "info.path_size");
+_Static_assert(offsetof(struct neoos_info, vma_start) == NEOOS_INFO_SIZE_1_0,
+	       "info.vma_start");
 _Static_assert(offsetof(struct neoos_list, ids) == 8, "list.ids");
 #endif
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The /dev/neoos device itself: its node, the VERSION ioctl, the ABI
- * rules every ioctl follows, the module reference each open holds, and
+ * rules every ioctl follows, INFO's two sizes (ABI 1.2 and before), the module reference each open holds, and
  * mmap(2) of the device, which is refused.
  */
 #include <sys/ioctl.h>
@@ -86,6 +86,60 @@ TEST_F(dev, unknown_ioctls_enotty)
 static int map_ioctl(int dev, struct neoos_map *m)
 {
 	return ioctl(dev, NEOOS_IOC_MAP, m) ? errno : 0;
+}
+
+/*
+ * INFO reports the VMA the mapping is (ABI 1.2): here 5000 bytes from
+ * file offset 100, two pages, as /proc/self/maps shows them.  A program
+ * built for ABI 1.0 or 1.1 has a 72-byte struct neoos_info and sends
+ * NEOOS_IOC_INFO_1_0: it gets the same answer, and nothing past those 72
+ * bytes is written.
+ */
+TEST_F(dev, info_reports_the_vma_and_keeps_abi_1_0)
+{
+	unsigned char buf[sizeof(struct neoos_info) + 16];
+	struct neoos_info *old = (struct neoos_info *)buf, info = {
+		.query = NEOOS_INFO_BY_ID,
+	};
+	struct neoos_map m = {
+		.prot = NEOOS_PROT_READ | NEOOS_PROT_WRITE,
+		.flags = NEOOS_MAP_SHARED,
+		.offset = 100,
+		.length = 5000,
+	};
+	struct neoos_unmap u = { .flags = NEOOS_UNMAP_BY_ID };
+	struct vma v;
+
+	m.fd = memfd_create("info", MFD_CLOEXEC);
+	ASSERT_LE(0, m.fd);
+	ASSERT_EQ(0, ftruncate(m.fd, 3 * PAGE));
+	ASSERT_EQ(0, map_ioctl(self->fd, &m));
+	ASSERT_EQ(0, vma_at((void *)(uintptr_t)m.addr, &v));
+
+	info.id = m.id;
+	ASSERT_EQ(0, ioctl(self->fd, NEOOS_IOC_INFO, &info)) TH_LOG("%s", strerror(errno));
+	EXPECT_EQ(m.addr, info.addr);
+	EXPECT_EQ(5000, info.length);
+	EXPECT_EQ(v.start, info.vma_start);
+	EXPECT_EQ(v.end - v.start, info.vma_length);
+	EXPECT_EQ(2 * PAGE, info.vma_length);
+
+	memset(buf, 0xa5, sizeof(buf));
+	memset(buf, 0, NEOOS_INFO_SIZE_1_0);
+	old->query = NEOOS_INFO_BY_ID;
+	old->id = m.id;
+	ASSERT_EQ(0, ioctl(self->fd, NEOOS_IOC_INFO_1_0, buf)) TH_LOG("%s", strerror(errno));
+	EXPECT_EQ(m.addr, old->addr);
+	EXPECT_EQ(5000, old->length);
+	EXPECT_EQ(100, old->offset);
+	EXPECT_EQ(getpid(), old->owner_pid);
+	for (size_t k = NEOOS_INFO_SIZE_1_0; k < sizeof(buf); k++) {
+		EXPECT_EQ(0xa5, buf[k]) TH_LOG("byte %zu written", k);
+	}
+
+	u.id = m.id;
+	EXPECT_EQ(0, ioctl(self->fd, NEOOS_IOC_UNMAP, &u));
+	close(m.fd);
 }
 
 TEST_F(dev, map_reserved_fields_einval)

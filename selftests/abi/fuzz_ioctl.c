@@ -67,6 +67,7 @@ void random_ioctl(struct worker *w)
 		NEOOS_IOC_VERSION, NEOOS_IOC_MAP, NEOOS_IOC_UNMAP,
 		NEOOS_IOC_INFO, NEOOS_IOC_READ, NEOOS_IOC_WRITE,
 		NEOOS_IOC_LIST, NEOOS_IOC_STATS, NEOOS_IOC_MSYNC,
+		NEOOS_IOC_INFO_1_0,
 	};
 	const unsigned int ncmds = sizeof(cmds) / sizeof(cmds[0]);
 	union {
@@ -129,7 +130,7 @@ void random_ioctl(struct worker *w)
 				a.u.length = m->length + below(3) - 1;
 			}
 		}
-	} else if (cmd == NEOOS_IOC_INFO) {
+	} else if (cmd == NEOOS_IOC_INFO || cmd == NEOOS_IOC_INFO_1_0) {
 		if (below(4)) {
 			a.i.query = any_bits(3);
 			a.i.pid = below(2) ? 0 : w->npeers ?

@@ -299,6 +299,7 @@ static const struct row fixed_rows[] = {
 	PTR_ROWS(NEOOS_IOC_MAP),
 	PTR_ROWS(NEOOS_IOC_UNMAP),
 	PTR_ROWS(NEOOS_IOC_INFO),
+	PTR_ROWS(NEOOS_IOC_INFO_1_0),
 	PTR_ROWS(NEOOS_IOC_READ),
 	PTR_ROWS(NEOOS_IOC_WRITE),
 	PTR_ROWS(NEOOS_IOC_LIST),
@@ -309,6 +310,7 @@ static const struct row fixed_rows[] = {
 	{ "STATS to read-only page", NEOOS_IOC_STATS, B_ROPAGE, 0, 0, EFAULT },
 	{ "MAP in read-only page", NEOOS_IOC_MAP, B_ROPAGE, 0, 0, EFAULT },
 	{ "INFO in read-only page", NEOOS_IOC_INFO, B_ROPAGE, 0, 0, EFAULT },
+	{ "INFO 1.0 in read-only page", NEOOS_IOC_INFO_1_0, B_ROPAGE, 0, 0, EFAULT },
 	{ "LIST in read-only page", NEOOS_IOC_LIST, B_ROPAGE, 0, 0, EFAULT },
 
 	/* MAP: the arguments alone. */

@@ -15,7 +15,7 @@
 #include <linux/types.h>
 
 #define NEOOS_ABI_MAJOR		1
-#define NEOOS_ABI_MINOR		1
+#define NEOOS_ABI_MINOR		2
 
 /* The device node: the misc device "neoos" */
 #define NEOOS_DEVICE_NAME	"neoos"
@@ -119,6 +119,10 @@ struct neoos_unmap {
  *	NEOOS_MAP_ANONYMOUS
  * @owner_pid: out: the process the mapping belongs to
  * @pad: zero
+ * @vma_start: out (ABI 1.2): the start of the VMA the mapping is, aligned
+ *	to the target's page size (a huge page's on hugetlbfs); what
+ *	mprotect(2) or madvise(2) of the whole mapping must be given
+ * @vma_length: out (ABI 1.2): that VMA's length
  */
 struct neoos_info {
 	__u32 query;
@@ -134,7 +138,16 @@ struct neoos_info {
 	__u32 map_flags;
 	__s32 owner_pid;
 	__u32 pad;
+	__u64 vma_start;
+	__u64 vma_length;
 };
+
+/*
+ * struct neoos_info as ABI 1.0 and 1.1 define it, up to @pad: programs
+ * built then send NEOOS_IOC_INFO_1_0, and the module reads and writes
+ * that much of their struct.
+ */
+#define NEOOS_INFO_SIZE_1_0	72
 
 /**
  * struct neoos_rw - argument of NEOOS_IOC_READ and NEOOS_IOC_WRITE
@@ -211,6 +224,8 @@ struct neoos_stats {
 #define NEOOS_IOC_MAP		_IOWR(NEOOS_IOC_MAGIC, 0x01, struct neoos_map)
 #define NEOOS_IOC_UNMAP		_IOW(NEOOS_IOC_MAGIC, 0x02, struct neoos_unmap)
 #define NEOOS_IOC_INFO		_IOWR(NEOOS_IOC_MAGIC, 0x03, struct neoos_info)
+#define NEOOS_IOC_INFO_1_0	_IOC(_IOC_READ | _IOC_WRITE, NEOOS_IOC_MAGIC, 0x03, \
+				     NEOOS_INFO_SIZE_1_0)
 #define NEOOS_IOC_READ		_IOW(NEOOS_IOC_MAGIC, 0x04, struct neoos_rw)
 #define NEOOS_IOC_WRITE		_IOW(NEOOS_IOC_MAGIC, 0x05, struct neoos_rw)
 #define NEOOS_IOC_LIST		_IOWR(NEOOS_IOC_MAGIC, 0x06, struct neoos_list)
