@@ -4,24 +4,21 @@
  * module's counters.
  */
 #include <stdint.h>
-#include <string.h>
-#include <sys/ioctl.h>
 
 #include "include/libneoos.h"
 #include "internal.h"
 
 static int neoos_info(struct neoos_info *q, struct neoos_mapping_info *info)
 {
-	int dev = __neoos_device();
+	int ret;
 
-	if (dev < 0)
-		return dev;
 	if (!info)
 		return __neoos_set_error(E_INVAL);
 	q->path = (uintptr_t)info->path;
 	q->path_size = sizeof(info->path);
-	if (__neoos_ioctl(dev, NEOOS_IOC_INFO, q) < 0)
-		return __neoos_fail();
+	ret = __neoos_request(NEOOS_IOC_INFO, q);
+	if (ret)
+		return ret;
 	info->id = q->id;
 	info->addr = (void *)(uintptr_t)q->addr;
 	info->length = q->length;
@@ -69,14 +66,13 @@ __neoos_public int sys_mmap_list(pid_t pid, uint64_t *ids, int capacity)
 		.count = capacity > 0 ? (uint32_t)capacity : 0,
 		.ids = capacity > 0 ? (uintptr_t)ids : 0,
 	};
-	int dev = __neoos_device();
+	int ret;
 
-	if (dev < 0)
-		return dev;
 	if (capacity < 0 || (capacity && !ids))
 		return __neoos_set_error(E_INVAL);
-	if (__neoos_ioctl(dev, NEOOS_IOC_LIST, &l) < 0)
-		return __neoos_fail();
+	ret = __neoos_request(NEOOS_IOC_LIST, &l);
+	if (ret)
+		return ret;
 	return l.count > INT32_MAX ? INT32_MAX : (int)l.count;
 }
 
@@ -89,13 +85,8 @@ static int neoos_rw(unsigned long cmd, uint64_t id, uint64_t offset,
 		.length = length,
 		.buf = buf,
 	};
-	int dev = __neoos_device();
 
-	if (dev < 0)
-		return dev;
-	if (__neoos_ioctl(dev, cmd, &rw) < 0)
-		return __neoos_fail();
-	return E_OK;
+	return __neoos_request(cmd, &rw);
 }
 
 __neoos_public int sys_mmap_read(uint64_t id, uint64_t offset, void *buf,
@@ -112,13 +103,7 @@ __neoos_public int sys_mmap_write(uint64_t id, uint64_t offset,
 
 __neoos_public int neoos_stats(struct neoos_stats *stats)
 {
-	int dev = __neoos_device();
-
-	if (dev < 0)
-		return dev;
 	if (!stats)
 		return __neoos_set_error(E_INVAL);
-	if (__neoos_ioctl(dev, NEOOS_IOC_STATS, stats) < 0)
-		return __neoos_fail();
-	return E_OK;
+	return __neoos_request(NEOOS_IOC_STATS, stats);
 }

@@ -23,7 +23,9 @@ __neoos_public void *sys_mmap(int fd, int offset, int size)
 		__neoos_set_error(E_INVAL);
 		return NULL;
 	}
-	return __neoos_map(&m);
+	if (__neoos_request(NEOOS_IOC_MAP, &m))
+		return NULL;
+	return (void *)(uintptr_t)m.addr;
 }
 
 __neoos_public int sys_munmap(void *addr, int size)
@@ -35,5 +37,5 @@ __neoos_public int sys_munmap(void *addr, int size)
 
 	if (!addr || size <= 0)
 		return __neoos_set_error(E_INVAL);
-	return __neoos_unmap(&u);
+	return __neoos_request(NEOOS_IOC_UNMAP, &u);
 }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Lifetimes around neoos mappings: the module stays while a mapping does,
+ * calls without the device fail as documented,
  * exec and exit clean up, threads map and unmap at once, memfd seals see
  * neoos's writable mappings exactly as they see mmap(2)'s, and the kernel
  * memory a mapping holds is charged to its maker's memory cgroup.
@@ -9,6 +10,7 @@
 #include <sys/mman.h>
 #include <sys/syscall.h>
 
+#include <libneoos.h>
 #include <syscalls.h>
 
 #include "common.h"
@@ -93,6 +95,49 @@ TEST(rmmod_refused_while_mapped_then_allowed)
 	ASSERT_EQ(0, load_module());
 	ASSERT_EQ(0, access(NEOOS_DEVICE_PATH, F_OK));
 	unlink(path);
+}
+
+/*
+ * Without the device (NEOOS_DEVICE names no node, and the library's
+ * descriptor is closed under it), a call with a bad argument still fails
+ * with E_INVAL: every call checks its arguments before it opens the
+ * device.  A call with good arguments gets E_NOSYS.  Returns the number
+ * of the first check that failed, 0 if none.
+ */
+static int calls_without_device(void *unused)
+{
+	struct neoos_mapping_info info;
+	struct neoos_stats st;
+	int n = 0;
+
+	(void)unused;
+	if (setenv("NEOOS_DEVICE", "/nonexistent/neoos", 1) ||
+	    syscall(__NR_close_range, 3, ~0U, 0))
+		return 100;
+#define CHECK(ok) do { n++; if (!(ok)) return n; } while (0)
+	CHECK(!sys_mmap(-1, 0, PAGE) && sys_errno() == E_INVAL);
+	CHECK(sys_munmap(NULL, PAGE) == E_INVAL);
+	CHECK(!sys_mmap_ex(NULL, PAGE, -1, NEOOS_MAP_SHARED, 0, 0, NULL) &&
+	      sys_errno() == E_INVAL);
+	CHECK(sys_mprotect(1, 0x100) == E_INVAL);
+	CHECK(sys_msync(1, 0, 0, -1) == E_INVAL);
+	CHECK(sys_mmap_info(1, NULL) == E_INVAL);
+	CHECK(sys_mmap_info_addr(&n, NULL) == E_INVAL);
+	CHECK(sys_mmap_list(0, NULL, -1) == E_INVAL);
+	CHECK(neoos_stats(NULL) == E_INVAL);
+	CHECK(!sys_mmap(0, 0, PAGE) && sys_errno() == E_NOSYS);
+	CHECK(sys_mmap_info(1, &info) == E_NOSYS);
+	CHECK(sys_munmap_id(1) == E_NOSYS);
+	CHECK(neoos_stats(&st) == E_NOSYS);
+	CHECK(sys_errno() == E_NOSYS);
+#undef CHECK
+	return 0;
+}
+
+TEST(argument_errors_before_the_device)
+{
+	EXPECT_EQ(0, run_child(calls_without_device, NULL))
+		TH_LOG("the check of that number in calls_without_device() failed");
 }
 
 TEST(insmod_rmmod_100_times)
