@@ -3,13 +3,13 @@
  * The extended mapping calls: sys_mmap_ex(), sys_munmap_id(), sys_msync()
  * and sys_mprotect().  sys_msync() is NEOOS_IOC_MSYNC, which finds the
  * mapping and syncs it in one request.  sys_mprotect() is Linux's own
- * mprotect(2) of the whole neoos VMA, which the kernel allows (only
- * partial ones are refused) and checks against what the file's
+ * mprotect(2) of the whole neoos VMA, as the module reports it (INFO's
+ * vma_start and vma_length: nothing here rounds), which the kernel allows
+ * (only partial ones are refused) and checks against what the file's
  * descriptor permits, made under the layout lock (request.c).
  */
 #include <stdint.h>
 #include <sys/mman.h>
-#include <unistd.h>
 
 #include "include/libneoos.h"
 #include "internal.h"
@@ -45,25 +45,6 @@ __neoos_public int sys_munmap_id(uint64_t id)
 	return __neoos_request(NEOOS_IOC_UNMAP, &u);
 }
 
-/*
- * The page-aligned range around mapping @id: [*start, *start + *len); the
- * user range starts *user_off bytes into it.
- */
-static int neoos_vma_of(uint64_t id, uintptr_t *start, uint64_t *len,
-			uint64_t *user_off)
-{
-	struct neoos_info info = { .query = NEOOS_INFO_BY_ID, .id = id };
-	long page = sysconf(_SC_PAGESIZE);
-	int ret = __neoos_request(NEOOS_IOC_INFO, &info);
-
-	if (ret)
-		return ret;
-	*start = (uintptr_t)info.addr & ~(uintptr_t)(page - 1);
-	*user_off = info.addr - *start;
-	*len = (*user_off + info.length + page - 1) & ~(uint64_t)(page - 1);
-	return 0;
-}
-
 static int neoos_mman_prot(int prot)
 {
 	return ((prot & NEOOS_PROT_READ) ? PROT_READ : 0) |
@@ -73,15 +54,15 @@ static int neoos_mman_prot(int prot)
 
 __neoos_public int sys_mprotect(uint64_t id, int prot)
 {
-	uint64_t len = 0, off = 0;
-	uintptr_t start = 0;
+	struct neoos_info info = { .query = NEOOS_INFO_BY_ID, .id = id };
 	int ret;
 
 	if (prot & ~NEOOS_PROT_ALL)
 		return __neoos_set_error(E_INVAL);
 	__neoos_layout_lock();
-	ret = neoos_vma_of(id, &start, &len, &off);
-	if (!ret && mprotect((void *)start, len, neoos_mman_prot(prot)))
+	ret = __neoos_request(NEOOS_IOC_INFO, &info);
+	if (!ret && mprotect((void *)(uintptr_t)info.vma_start,
+			     info.vma_length, neoos_mman_prot(prot)))
 		ret = __neoos_fail();
 	__neoos_layout_unlock();
 	return ret;
