@@ -9,13 +9,14 @@
 #include <linux/fs.h>
 #include <linux/list.h>
 #include <linux/mm.h>
+#include <linux/mman.h>
 #include <linux/percpu.h>
 #include <linux/rcupdate.h>
 #include <linux/refcount.h>
 #include <linux/rhashtable-types.h>
 #include <linux/types.h>
 
-struct neoos_map;
+#include <linux/neoos.h>
 
 /**
  * struct neoos_mapping - one mapping made by NEOOS_IOC_MAP
@@ -118,6 +119,25 @@ void neoos_index_undo(struct neoos_mapping *map);
 void neoos_index_del(struct neoos_mapping *map);
 struct vm_area_struct *neoos_find_id(struct mm_struct *mm, u64 id);
 
+/*
+ * Protection bits: NEOOS_PROT_* to mmap(2)'s PROT_* for the mapping the
+ * module makes, and a VMA's VM_READ/WRITE/EXEC back to NEOOS_PROT_* for
+ * INFO.  The module's only two conversions, side by side.
+ */
+static inline unsigned long neoos_prot_to_mmap(u32 prot)
+{
+	return ((prot & NEOOS_PROT_READ) ? PROT_READ : 0) |
+	       ((prot & NEOOS_PROT_WRITE) ? PROT_WRITE : 0) |
+	       ((prot & NEOOS_PROT_EXEC) ? PROT_EXEC : 0);
+}
+
+static inline u32 neoos_prot_of_vma(const struct vm_area_struct *vma)
+{
+	return ((vma->vm_flags & VM_READ) ? NEOOS_PROT_READ : 0) |
+	       ((vma->vm_flags & VM_WRITE) ? NEOOS_PROT_WRITE : 0) |
+	       ((vma->vm_flags & VM_EXEC) ? NEOOS_PROT_EXEC : 0);
+}
+
 /* check.c */
 int neoos_check_target(struct file *file, struct neoos_map *args);
 bool neoos_file_refused(struct file *file);
@@ -136,7 +156,6 @@ void neoos_mapping_discard(struct neoos_mapping *map);
 struct vm_area_struct *neoos_find_exact(struct mm_struct *mm, u64 addr,
 					u64 length);
 struct vm_area_struct *neoos_find_addr(struct mm_struct *mm, u64 addr);
-u32 neoos_vma_prot(struct vm_area_struct *vma);
 
 /* unmap.c */
 long neoos_ioctl_unmap(void __user *argp);

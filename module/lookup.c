@@ -56,10 +56,3 @@ struct vm_area_struct *neoos_find_exact(struct mm_struct *mm, u64 addr,
 	return vma;
 }
 
-/* The NEOOS_PROT_* a VMA allows now. */
-u32 neoos_vma_prot(struct vm_area_struct *vma)
-{
-	return ((vma->vm_flags & VM_READ) ? NEOOS_PROT_READ : 0) |
-	       ((vma->vm_flags & VM_WRITE) ? NEOOS_PROT_WRITE : 0) |
-	       ((vma->vm_flags & VM_EXEC) ? NEOOS_PROT_EXEC : 0);
-}

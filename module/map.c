@@ -172,13 +172,6 @@ static struct neoos_mapping *neoos_mapping_alloc(struct file *file,
 	return map;
 }
 
-static unsigned long neoos_mmap_prot(u32 prot)
-{
-	return ((prot & NEOOS_PROT_READ) ? PROT_READ : 0) |
-	       ((prot & NEOOS_PROT_WRITE) ? PROT_WRITE : 0) |
-	       ((prot & NEOOS_PROT_EXEC) ? PROT_EXEC : 0);
-}
-
 /* Is @vma's file @file, or the backing file @file's ->mmap put there? */
 static bool neoos_vma_file_is(struct vm_area_struct *vma, struct file *file)
 {
@@ -478,7 +471,7 @@ static int neoos_map_install(struct neoos_mapping *map, struct file *file,
 		.pgoff = map->offset >> PAGE_SHIFT,
 		.shared = map->flags & NEOOS_MAP_SHARED,
 	};
-	unsigned long prot = neoos_mmap_prot(map->prot);
+	unsigned long prot = neoos_prot_to_mmap(map->prot);
 	unsigned long hint = args->addr, addr = 0;
 	struct neoos_merged m = { .n = 0 };
 	int tries = 0, waits = 0, ret, err;

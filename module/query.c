@@ -143,7 +143,7 @@ static void neoos_fill_info(struct neoos_info *info, struct vm_area_struct *vma,
 	info->addr = vma->vm_start + map->page_off;
 	info->length = map->length;
 	info->offset = (map->flags & NEOOS_MAP_ANONYMOUS) ? 0 : map->offset;
-	info->prot = neoos_vma_prot(vma);
+	info->prot = neoos_prot_of_vma(vma);
 	info->map_flags = map->flags;
 	info->vma_start = vma->vm_start;
 	info->vma_length = vma->vm_end - vma->vm_start;
