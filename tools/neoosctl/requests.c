@@ -16,13 +16,6 @@
 
 #include "neoosctl.h"
 
-static int to_neoos_prot(uint64_t prot)
-{
-	return (prot & 1 ? NEOOS_PROT_READ : 0) |
-	       (prot & 2 ? NEOOS_PROT_WRITE : 0) |
-	       (prot & 4 ? NEOOS_PROT_EXEC : 0);
-}
-
 /*
  * Open @path for a mapping.  Only a writable shared mapping needs O_RDWR:
  * a private one writes to its own copy.  A FIFO would block open(2), so
@@ -35,12 +28,17 @@ static int open_for_map(const char *path, uint64_t prot, bool shared)
 
 	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
 		return fail(E_INVAL, "Mmap: %s: not a regular file", path);
-	fd = sys_open(path, (prot & 2) && shared ? O_RDWR : O_RDONLY);
+	fd = sys_open(path, (prot & NEOOS_PROT_WRITE) && shared ?
+			    O_RDWR : O_RDONLY);
 	if (fd < 0)
 		return fail(fd, "Mmap: %s: %s", path, sys_strerror(fd));
 	return fd;
 }
 
+/*
+ * Mmap's "prot" is NEOOS_PROT_*'s bits (1 read, 2 write, 4 execute, as
+ * MmapManager's), passed on as they are.
+ */
 static int do_mmap(struct json_object *args)
 {
 	static const char *const fields[] = {
@@ -56,14 +54,14 @@ static int do_mmap(struct json_object *args)
 	    get_path(args, "path", &path) ||
 	    get_uint(args, "offset", NUM_MAX, &offset) ||
 	    get_uint(args, "length", NUM_MAX, &length) ||
-	    get_uint(args, "prot", 7, &prot) ||
+	    get_uint(args, "prot", NEOOS_PROT_ALL, &prot) ||
 	    get_bool(args, "shared", &shared))
 		return E_INVAL;
 
 	fd = open_for_map(path, prot, shared);
 	if (fd < 0)
 		return fd;
-	p = sys_mmap_ex(NULL, length, to_neoos_prot(prot),
+	p = sys_mmap_ex(NULL, length, (int)prot,
 			shared ? NEOOS_MAP_SHARED : NEOOS_MAP_PRIVATE,
 			fd, offset, &id);
 	err = sys_errno();
