@@ -6,6 +6,9 @@
  * to an E_* code.
  */
 #include <errno.h>
+#include <stddef.h>
+
+#include <linux/neoos.h>
 
 #include "include/error.h"
 #include "internal.h"
@@ -78,18 +81,14 @@ int __neoos_open_errno_to_error(int errnum)
 
 int __neoos_unmap_errno_to_error(int errnum)
 {
-	switch (errnum) {
-	case EINVAL:
-	case EFAULT:
-	case EINTR:
-	case ENOMEM:
-	case EPERM:
-		/* NEOOS_IOC_UNMAP removed nothing. */
-		return __neoos_errno_to_error(errnum);
-	default:
-		/* The mapping is gone and writing it back failed. */
-		return E_IO;
-	}
+	static const int kept[] = NEOOS_UNMAP_KEPT_ERRNOS;
+
+	/* NEOOS_IOC_UNMAP removed nothing: the errno's own code. */
+	for (size_t i = 0; i < sizeof(kept) / sizeof(kept[0]); i++)
+		if (errnum == kept[i])
+			return __neoos_errno_to_error(errnum);
+	/* The mapping is gone and writing it back failed. */
+	return E_IO;
 }
 
 __neoos_public int sys_errno(void)

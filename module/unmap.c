@@ -8,8 +8,9 @@
  * reported once, through the file's errseq cursor, exactly as fsync(2) on
  * that file would report it.
  *
- * The contract (ioctl_neoos(2)): UNMAP fails with EINVAL, EFAULT, EINTR,
- * ENOMEM or EPERM (a mapping sealed with mseal(2)) having changed nothing,
+ * The contract (ioctl_neoos(2)): UNMAP fails with one of
+ * NEOOS_UNMAP_KEPT_ERRNOS, EINVAL, EFAULT, EINTR, ENOMEM or EPERM (a
+ * mapping sealed with mseal(2)), having changed nothing,
  * and with any other error having removed the mapping and failed to write
  * some of it (EIO, ENOSPC, EDQUOT...).  So a writeback error with one of
  * those five codes is reported as EIO.
@@ -129,6 +130,18 @@ static int neoos_unmap_lookup(struct mm_struct *mm,
 	return 0;
 }
 
+/* Is @errnum one of those with which UNMAP reports "nothing removed"? */
+static bool neoos_unmap_kept(int errnum)
+{
+	static const int kept[] = NEOOS_UNMAP_KEPT_ERRNOS;
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(kept); i++)
+		if (errnum == kept[i])
+			return true;
+	return false;
+}
+
 /*
  * Write back [@pos, @end] of @file after its mapping was removed; report a
  * writeback error as UNMAP's contract wants it (see the top of this file).
@@ -144,16 +157,7 @@ static int neoos_unmap_flush(struct file *file, loff_t pos, loff_t end)
 		err = file_write_and_wait_range(file, pos, end);
 	else
 		err = neoos_check_wb_err(file);
-	switch (err) {
-	case -EINVAL:
-	case -EFAULT:
-	case -EINTR:
-	case -ENOMEM:
-	case -EPERM:
-		return -EIO;
-	default:
-		return err;
-	}
+	return neoos_unmap_kept(-err) ? -EIO : err;
 }
 
 long neoos_ioctl_unmap(void __user *argp)

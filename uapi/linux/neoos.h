@@ -11,6 +11,7 @@
 #ifndef _UAPI_LINUX_NEOOS_H
 #define _UAPI_LINUX_NEOOS_H
 
+#include <linux/errno.h>
 #include <linux/ioctl.h>
 #include <linux/types.h>
 
@@ -79,6 +80,14 @@ struct neoos_map {
 
 /* NEOOS_IOC_UNMAP: find the mapping by @id instead of @addr and @length. */
 #define NEOOS_UNMAP_BY_ID	0x1
+
+/*
+ * The errnos with which NEOOS_IOC_UNMAP fails having removed nothing
+ * (ioctl_neoos(2)), as an array initializer; with any other, the mapping
+ * is gone and writing it back failed.  The module reports a writeback
+ * error that is one of these as EIO.
+ */
+#define NEOOS_UNMAP_KEPT_ERRNOS	{ EINVAL, EFAULT, EINTR, ENOMEM, EPERM }
 
 /**
  * struct neoos_unmap - argument of NEOOS_IOC_UNMAP
