@@ -61,29 +61,15 @@ static int neoos_map_check_range(struct file *file, u64 offset, u64 length)
 	return 0;
 }
 
-/*
- * NeoOS's sys_mmap maps with the access the descriptor was opened with.
- * O_WRONLY asks for READ | WRITE, which the core refuses (-EACCES) as
- * mmap(2) refuses any mapping of a descriptor not open for reading.
- */
-static u32 neoos_prot_from_fd(const struct file *file)
-{
-	u32 prot = NEOOS_PROT_READ;
-
-	if (file->f_mode & FMODE_WRITE)
-		prot |= NEOOS_PROT_WRITE;
-	return prot;
-}
-
 /**
  * neoos_check_target - NeoOS's own rules for a mapping of @file
  * @file: the target
- * @args: the request; with NEOOS_MAP_PROT_FROM_FD, @args->prot is filled in
+ * @args: the request
  *
  * Return: 0, or -EINVAL (not a regular file, range outside it), -EOVERFLOW
  * or -ENODEV (a refused kind of file).
  */
-int neoos_check_target(struct file *file, struct neoos_map *args)
+int neoos_check_target(struct file *file, const struct neoos_map *args)
 {
 	/* Anonymous memory is a new shmem file of the right size. */
 	if (args->flags & NEOOS_MAP_ANONYMOUS)
@@ -94,7 +80,5 @@ int neoos_check_target(struct file *file, struct neoos_map *args)
 		return -EINVAL;
 	if (neoos_file_refused(file))
 		return -ENODEV;
-	if (args->flags & NEOOS_MAP_PROT_FROM_FD)
-		args->prot = neoos_prot_from_fd(file);
 	return neoos_map_check_range(file, args->offset, args->length);
 }

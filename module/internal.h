@@ -139,7 +139,7 @@ static inline u32 neoos_prot_of_vma(const struct vm_area_struct *vma)
 }
 
 /* check.c */
-int neoos_check_target(struct file *file, struct neoos_map *args);
+int neoos_check_target(struct file *file, const struct neoos_map *args);
 bool neoos_file_refused(struct file *file);
 
 /* map.c */

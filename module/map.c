@@ -85,6 +85,20 @@ static bool neoos_vma_len_fits(u64 len)
 }
 
 /*
+ * NeoOS's sys_mmap maps with the access the descriptor was opened with.
+ * O_WRONLY asks for READ | WRITE, which the core refuses (-EACCES) as
+ * mmap(2) refuses any mapping of a descriptor not open for reading.
+ */
+static u32 neoos_prot_from_fd(const struct file *file)
+{
+	u32 prot = NEOOS_PROT_READ;
+
+	if (file->f_mode & FMODE_WRITE)
+		prot |= NEOOS_PROT_WRITE;
+	return prot;
+}
+
+/*
  * The file to map, with a reference the caller drops: the caller's fd, or
  * for anonymous memory a new unlinked shmem file, made as
  * shmem_zero_setup() makes the one behind MAP_SHARED | MAP_ANONYMOUS: an
@@ -548,6 +562,8 @@ long neoos_ioctl_map(struct file *dev_file, void __user *argp)
 	ret = neoos_check_target(file, &args);
 	if (ret)
 		goto out_fput;
+	if (args.flags & NEOOS_MAP_PROT_FROM_FD)
+		args.prot = neoos_prot_from_fd(file);
 	map = neoos_mapping_alloc(file, &args);
 	if (IS_ERR(map)) {
 		ret = PTR_ERR(map);
