@@ -63,54 +63,54 @@ void neoos_index_exit(void)
 }
 
 /*
- * Give back @map's id if no other was taken since, so that a MAP that
+ * Give back @mapping's id if no other was taken since, so that a MAP that
  * fails has taken no id: the request lock orders a process's MAPs, so
  * only another process's MAP can have taken one in between.
  */
-static void neoos_index_give_back(struct neoos_mapping *map)
+static void neoos_index_give_back(struct neoos_mapping *mapping)
 {
-	atomic64_cmpxchg(&neoos_last_id, map->id, map->id - 1);
-	WRITE_ONCE(map->id, 0);
+	atomic64_cmpxchg(&neoos_last_id, mapping->id, mapping->id - 1);
+	WRITE_ONCE(mapping->id, 0);
 }
 
 /**
- * neoos_index_add - give @map an id and store it in the index
- * @map: a mapping about to be adopted, with @map->start set
+ * neoos_index_add - give @mapping an id and store it in the index
+ * @mapping: a mapping about to be adopted, with @mapping->start set
  *
- * Return: 0, or -ENOMEM with @map not in the index and no id taken: the
+ * Return: 0, or -ENOMEM with @mapping not in the index and no id taken: the
  * table was full and its worker had not grown it yet (MAP waits for it).
  */
-int neoos_index_add(struct neoos_mapping *map)
+int neoos_index_add(struct neoos_mapping *mapping)
 {
 	u64 id = atomic64_inc_return(&neoos_last_id);
 
 	/* Lookups that found this memory in an earlier entry may read it. */
-	WRITE_ONCE(map->id, id);
-	if (rhashtable_insert_fast(&neoos_ids, &map->node, neoos_ids_params)) {
-		neoos_index_give_back(map);
+	WRITE_ONCE(mapping->id, id);
+	if (rhashtable_insert_fast(&neoos_ids, &mapping->node, neoos_ids_params)) {
+		neoos_index_give_back(mapping);
 		return -ENOMEM;
 	}
 	return 0;
 }
 
 /**
- * neoos_index_undo - take out @map, just added and never adopted
- * @map: a mapping neoos_index_add() stored in this hold of mmap_lock
+ * neoos_index_undo - take out @mapping, just added and never adopted
+ * @mapping: a mapping neoos_index_add() stored in this hold of mmap_lock
  *
- * Lookups that found it meanwhile found no VMA of it.  @map may be added
+ * Lookups that found it meanwhile found no VMA of it.  @mapping may be added
  * again: a lookup walking its old chain restarts when it ends up in
  * another (rhashtable's nulls markers).
  */
-void neoos_index_undo(struct neoos_mapping *map)
+void neoos_index_undo(struct neoos_mapping *mapping)
 {
-	rhashtable_remove_fast(&neoos_ids, &map->node, neoos_ids_params);
-	neoos_index_give_back(map);
+	rhashtable_remove_fast(&neoos_ids, &mapping->node, neoos_ids_params);
+	neoos_index_give_back(mapping);
 }
 
 /* Remove a mapping that is being freed; its id is never used again. */
-void neoos_index_del(struct neoos_mapping *map)
+void neoos_index_del(struct neoos_mapping *mapping)
 {
-	rhashtable_remove_fast(&neoos_ids, &map->node, neoos_ids_params);
+	rhashtable_remove_fast(&neoos_ids, &mapping->node, neoos_ids_params);
 }
 
 /**
@@ -123,14 +123,14 @@ void neoos_index_del(struct neoos_mapping *map)
 struct vm_area_struct *neoos_find_id(struct mm_struct *mm, u64 id)
 {
 	struct vm_area_struct *vma = NULL;
-	struct neoos_mapping *map;
+	struct neoos_mapping *mapping;
 
 	mmap_assert_locked(mm);
 	rcu_read_lock();
-	map = rhashtable_lookup(&neoos_ids, &id, neoos_ids_params);
-	if (map) {
-		vma = vma_lookup(mm, READ_ONCE(map->start));
-		if (neoos_vma_mapping(vma) != map)
+	mapping = rhashtable_lookup(&neoos_ids, &id, neoos_ids_params);
+	if (mapping) {
+		vma = vma_lookup(mm, READ_ONCE(mapping->start));
+		if (neoos_vma_mapping(vma) != mapping)
 			vma = NULL;
 	}
 	rcu_read_unlock();

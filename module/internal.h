@@ -114,9 +114,9 @@ void neoos_mm_unlock(struct neoos_mm_waiter *w);
 /* index.c */
 int __init neoos_index_init(void);
 void neoos_index_exit(void);
-int neoos_index_add(struct neoos_mapping *map);
-void neoos_index_undo(struct neoos_mapping *map);
-void neoos_index_del(struct neoos_mapping *map);
+int neoos_index_add(struct neoos_mapping *mapping);
+void neoos_index_undo(struct neoos_mapping *mapping);
+void neoos_index_del(struct neoos_mapping *mapping);
 struct vm_area_struct *neoos_find_id(struct mm_struct *mm, u64 id);
 
 /*
@@ -148,9 +148,9 @@ long neoos_ioctl_map(struct file *dev_file, void __user *argp);
 /* vma.c */
 int neoos_vm_may_split(struct vm_area_struct *vma, unsigned long addr);
 int neoos_vma_check(struct vm_area_struct *vma);
-void neoos_vma_adopt(struct neoos_mapping *map, struct vm_area_struct *vma,
+void neoos_vma_adopt(struct neoos_mapping *mapping, struct vm_area_struct *vma,
 		     struct file *dev_file);
-void neoos_mapping_discard(struct neoos_mapping *map);
+void neoos_mapping_discard(struct neoos_mapping *mapping);
 
 /* lookup.c */
 struct vm_area_struct *neoos_find_exact(struct mm_struct *mm, u64 addr,

@@ -48,10 +48,10 @@ struct vm_area_struct *neoos_find_exact(struct mm_struct *mm, u64 addr,
 					u64 length)
 {
 	struct vm_area_struct *vma = neoos_find_addr(mm, addr);
-	struct neoos_mapping *map = neoos_vma_mapping(vma);
+	struct neoos_mapping *mapping = neoos_vma_mapping(vma);
 
-	if (!map || vma->vm_start + map->page_off != addr ||
-	    map->length != length)
+	if (!mapping || vma->vm_start + mapping->page_off != addr ||
+	    mapping->length != length)
 		return NULL;
 	return vma;
 }

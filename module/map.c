@@ -164,26 +164,26 @@ static u64 neoos_vma_len(struct file *file, unsigned long page_off,
 static struct neoos_mapping *neoos_mapping_alloc(struct file *file,
 						 const struct neoos_map *args)
 {
-	struct neoos_mapping *map;
+	struct neoos_mapping *mapping;
 	u64 vma_len;
 
-	map = kzalloc(sizeof(*map), GFP_KERNEL_ACCOUNT);
-	if (!map)
+	mapping = kzalloc(sizeof(*mapping), GFP_KERNEL_ACCOUNT);
+	if (!mapping)
 		return ERR_PTR(-ENOMEM);
 
-	map->page_off = offset_in_page(args->offset);
-	vma_len = neoos_vma_len(file, map->page_off, args->length);
+	mapping->page_off = offset_in_page(args->offset);
+	vma_len = neoos_vma_len(file, mapping->page_off, args->length);
 	if (!neoos_vma_len_fits(vma_len)) {
-		kfree(map);
+		kfree(mapping);
 		return ERR_PTR(-ENOMEM);
 	}
-	map->offset = args->offset;
-	map->length = args->length;
-	map->vma_len = vma_len;
-	map->prot = args->prot;
-	map->flags = args->flags & (NEOOS_MAP_SHARED | NEOOS_MAP_PRIVATE |
+	mapping->offset = args->offset;
+	mapping->length = args->length;
+	mapping->vma_len = vma_len;
+	mapping->prot = args->prot;
+	mapping->flags = args->flags & (NEOOS_MAP_SHARED | NEOOS_MAP_PRIVATE |
 				    NEOOS_MAP_ANONYMOUS);
-	return map;
+	return mapping;
 }
 
 /* Is @vma's file @file, or the backing file @file's ->mmap put there? */
@@ -331,13 +331,13 @@ static void neoos_answer_unpin(struct neoos_answer *ans, bool written)
 #define NEOOS_MAP_INDEX_WAITS	8
 
 /*
- * Adopt for @map the VMA vm_mmap() made for @a at @start, or with
+ * Adopt for @mapping the VMA vm_mmap() made for @a at @start, or with
  * @check_only only see whether it could be.  In one hold of mmap_lock for
  * writing: the VMA is checked to be exactly the attempt, the id is taken,
  * the answer is written to the caller's argument and the VMA is adopted.
  * So a MAP that fails has published nothing, and once mmap_lock is
  * dropped the mapping is the caller's: another thread may unmap it and
- * free @map, so nothing of @map is read afterwards.
+ * free @mapping, so nothing of @mapping is read afterwards.
  *
  * Return: 0 (adopted), NEOOS_MAP_READY (@check_only: could be),
  * NEOOS_MAP_INDEX_BUSY (try again), -EAGAIN (merged into a larger VMA,
@@ -345,7 +345,7 @@ static void neoos_answer_unpin(struct neoos_answer *ans, bool written)
  * -ENODEV (the target made a mapping neoos refuses), -EINTR (a fatal
  * signal: the process is exiting, which takes the attempt down).
  */
-static int neoos_map_adopt(struct neoos_mapping *map,
+static int neoos_map_adopt(struct neoos_mapping *mapping,
 			   const struct neoos_attempt *a, struct file *dev_file,
 			   unsigned long start, bool check_only,
 			   struct neoos_answer *ans, struct neoos_map *args)
@@ -365,19 +365,19 @@ static int neoos_map_adopt(struct neoos_mapping *map,
 	if (ret)
 		goto out;
 
-	WRITE_ONCE(map->start, start);
-	if (neoos_index_add(map)) {
+	WRITE_ONCE(mapping->start, start);
+	if (neoos_index_add(mapping)) {
 		ret = NEOOS_MAP_INDEX_BUSY;
 		goto out;
 	}
-	args->addr = start + map->page_off;
-	args->id = map->id;
+	args->addr = start + mapping->page_off;
+	args->id = mapping->id;
 	if (neoos_answer_write(ans, args)) {
-		neoos_index_undo(map);
+		neoos_index_undo(mapping);
 		ret = NEOOS_MAP_PIN;
 		goto out;
 	}
-	neoos_vma_adopt(map, vma, dev_file);
+	neoos_vma_adopt(mapping, vma, dev_file);
 out:
 	mmap_write_unlock(mm);
 	return ret;
@@ -454,7 +454,7 @@ static int neoos_map_clear_merged(const struct neoos_attempt *a,
 }
 
 /*
- * Map @file for @map and adopt the VMA; on success @args holds the answer,
+ * Map @file for @mapping and adopt the VMA; on success @args holds the answer,
  * already written to @ans.  The caller holds the request lock.
  *
  * The core merges a new file mapping into an adjacent VMA of the same open
@@ -475,17 +475,17 @@ static int neoos_map_clear_merged(const struct neoos_attempt *a,
  * stays merged into the caller's mapping, as mmap(2) at that place would
  * have left it.
  */
-static int neoos_map_install(struct neoos_mapping *map, struct file *file,
+static int neoos_map_install(struct neoos_mapping *mapping, struct file *file,
 			     struct file *dev_file, struct neoos_answer *ans,
 			     struct neoos_map *args)
 {
 	const struct neoos_attempt a = {
 		.file = file,
-		.len = map->vma_len,
-		.pgoff = map->offset >> PAGE_SHIFT,
-		.shared = map->flags & NEOOS_MAP_SHARED,
+		.len = mapping->vma_len,
+		.pgoff = mapping->offset >> PAGE_SHIFT,
+		.shared = mapping->flags & NEOOS_MAP_SHARED,
 	};
-	unsigned long prot = neoos_prot_to_mmap(map->prot);
+	unsigned long prot = neoos_prot_to_mmap(mapping->prot);
 	unsigned long hint = args->addr, addr = 0;
 	struct neoos_merged m = { .n = 0 };
 	int tries = 0, waits = 0, ret, err;
@@ -507,7 +507,7 @@ static int neoos_map_install(struct neoos_mapping *map, struct file *file,
 			}
 			hint = 0;
 		}
-		ret = neoos_map_adopt(map, &a, dev_file, addr, m.n > 0,
+		ret = neoos_map_adopt(mapping, &a, dev_file, addr, m.n > 0,
 				      ans, args);
 		if (ret == -EAGAIN) {
 			m.start[m.n++] = addr;
@@ -539,7 +539,7 @@ long neoos_ioctl_map(struct file *dev_file, void __user *argp)
 {
 	struct neoos_answer ans;
 	struct neoos_mm_waiter w;
-	struct neoos_mapping *map;
+	struct neoos_mapping *mapping;
 	struct neoos_map args;
 	struct file *file;
 	long ret;
@@ -564,24 +564,24 @@ long neoos_ioctl_map(struct file *dev_file, void __user *argp)
 		goto out_fput;
 	if (args.flags & NEOOS_MAP_PROT_FROM_FD)
 		args.prot = neoos_prot_from_fd(file);
-	map = neoos_mapping_alloc(file, &args);
-	if (IS_ERR(map)) {
-		ret = PTR_ERR(map);
+	mapping = neoos_mapping_alloc(file, &args);
+	if (IS_ERR(mapping)) {
+		ret = PTR_ERR(mapping);
 		goto out_fput;
 	}
 
 	ret = neoos_mm_lock(&w, current->mm);
 	if (!ret) {
-		ret = neoos_map_install(map, file, dev_file, &ans, &args);
+		ret = neoos_map_install(mapping, file, dev_file, &ans, &args);
 		neoos_mm_unlock(&w);
 	}
 	/*
-	 * On success @map belongs to its VMA, which may already be gone again
+	 * On success @mapping belongs to its VMA, which may already be gone again
 	 * (another thread).  On failure it was never adopted nor left in the
 	 * id index, and is still ours.
 	 */
 	if (ret)
-		neoos_mapping_discard(map);
+		neoos_mapping_discard(mapping);
 	else
 		neoos_count(maps, 1);
 out_fput:

@@ -44,18 +44,18 @@ static int neoos_msync_resolve(struct mm_struct *mm,
 			       const struct neoos_msync *args,
 			       struct file **file, loff_t *start, loff_t *end)
 {
-	struct neoos_mapping *map;
+	struct neoos_mapping *mapping;
 	struct vm_area_struct *vma;
 	unsigned long first, last;
 	u64 length;
 
 	mmap_assert_locked(mm);
 	vma = neoos_find_id(mm, args->id);
-	map = neoos_vma_mapping(vma);
-	if (!map || args->offset > map->length)
+	mapping = neoos_vma_mapping(vma);
+	if (!mapping || args->offset > mapping->length)
 		return -EINVAL;
-	length = args->length ?: map->length - args->offset;
-	if (length > map->length - args->offset)
+	length = args->length ?: mapping->length - args->offset;
+	if (length > mapping->length - args->offset)
 		return -EINVAL;
 	if ((args->flags & NEOOS_MS_INVALIDATE) && (vma->vm_flags & VM_LOCKED))
 		return -EBUSY;
@@ -64,8 +64,8 @@ static int neoos_msync_resolve(struct mm_struct *mm,
 		return 0;
 
 	/* The pages holding the range, as offsets into the VMA. */
-	first = round_down(map->page_off + args->offset, PAGE_SIZE);
-	last = round_up(map->page_off + args->offset + length, PAGE_SIZE);
+	first = round_down(mapping->page_off + args->offset, PAGE_SIZE);
+	last = round_up(mapping->page_off + args->offset + length, PAGE_SIZE);
 	*start = ((loff_t)vma->vm_pgoff << PAGE_SHIFT) + first;
 	*end = *start + (last - first) - 1;
 	*file = get_file(vma->vm_file);

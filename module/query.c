@@ -137,17 +137,17 @@ static struct mm_struct *neoos_get_mm(pid_t pid, pid_t *owner)
 static void neoos_fill_info(struct neoos_info *info, struct vm_area_struct *vma,
 			    struct path *path)
 {
-	struct neoos_mapping *map = neoos_vma_mapping(vma);
+	struct neoos_mapping *mapping = neoos_vma_mapping(vma);
 
-	info->id = map->id;
-	info->addr = vma->vm_start + map->page_off;
-	info->length = map->length;
-	info->offset = (map->flags & NEOOS_MAP_ANONYMOUS) ? 0 : map->offset;
+	info->id = mapping->id;
+	info->addr = vma->vm_start + mapping->page_off;
+	info->length = mapping->length;
+	info->offset = (mapping->flags & NEOOS_MAP_ANONYMOUS) ? 0 : mapping->offset;
 	info->prot = neoos_prot_of_vma(vma);
-	info->map_flags = map->flags;
+	info->map_flags = mapping->flags;
 	info->vma_start = vma->vm_start;
 	info->vma_length = vma->vm_end - vma->vm_start;
-	if (path && !(map->flags & NEOOS_MAP_ANONYMOUS)) {
+	if (path && !(mapping->flags & NEOOS_MAP_ANONYMOUS)) {
 		*path = *neoos_file_user_path(vma->vm_file);
 		path_get(path);
 	}
@@ -300,12 +300,12 @@ static u32 neoos_collect_ids(struct mm_struct *mm, u64 *ids, u32 max)
 	mmap_assert_locked(mm);
 	vma_iter_init(&vmi, mm, 0);
 	for_each_vma(vmi, vma) {
-		struct neoos_mapping *map = neoos_vma_mapping(vma);
+		struct neoos_mapping *mapping = neoos_vma_mapping(vma);
 
-		if (!map)
+		if (!mapping)
 			continue;
 		if (n < max)
-			ids[n] = map->id;
+			ids[n] = mapping->id;
 		n++;
 	}
 	return n;

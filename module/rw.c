@@ -37,18 +37,18 @@
 static int neoos_rw_resolve(const struct neoos_rw *args, u64 pos, bool write,
 			    struct vm_area_struct **vmap, unsigned long *uaddr)
 {
-	struct neoos_mapping *map;
+	struct neoos_mapping *mapping;
 	struct vm_area_struct *vma;
 
 	vma = neoos_find_id(current->mm, args->id);
-	map = neoos_vma_mapping(vma);
-	if (!map || args->offset > map->length ||
-	    args->length > map->length - args->offset)
+	mapping = neoos_vma_mapping(vma);
+	if (!mapping || args->offset > mapping->length ||
+	    args->length > mapping->length - args->offset)
 		return -EINVAL;
 	if (!(vma->vm_flags & (write ? VM_WRITE : VM_READ)))
 		return -EACCES;
 	*vmap = vma;
-	*uaddr = vma->vm_start + map->page_off + args->offset + pos;
+	*uaddr = vma->vm_start + mapping->page_off + args->offset + pos;
 	return 0;
 }
 

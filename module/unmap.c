@@ -102,7 +102,7 @@ static int neoos_unmap_lookup(struct mm_struct *mm,
 			      const struct neoos_unmap *args,
 			      struct neoos_unmap_target *t)
 {
-	struct neoos_mapping *map;
+	struct neoos_mapping *mapping;
 	struct vm_area_struct *vma;
 
 	if (mmap_read_lock_killable(mm))
@@ -112,11 +112,11 @@ static int neoos_unmap_lookup(struct mm_struct *mm,
 		mmap_read_unlock(mm);
 		return -EINVAL;
 	}
-	map = neoos_vma_mapping(vma);
+	mapping = neoos_vma_mapping(vma);
 	t->start = vma->vm_start;
 	t->len = vma->vm_end - vma->vm_start;
-	t->pos = map->offset;
-	t->end = map->offset + map->length - 1;
+	t->pos = mapping->offset;
+	t->end = mapping->offset + mapping->length - 1;
 	/*
 	 * Whether there is anything to write back is only known once the
 	 * mapping is gone: until then a thread's store may dirty a page, on

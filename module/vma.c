@@ -83,25 +83,25 @@
 
 /**
  * neoos_mapping_discard - free a mapping that no VMA holds
- * @map: never adopted, or its last VMA is closing
+ * @mapping: never adopted, or its last VMA is closing
  *
- * After a grace period: an id lookup (neoos_find_id()) that found @map in
+ * After a grace period: an id lookup (neoos_find_id()) that found @mapping in
  * the index before it left may still read it.  VMA users need no delay:
  * nothing reads vma->vm_ops without mmap_lock or the VMA's own lock, and
  * ->close runs on a VMA that is already detached and write-locked.
  */
-void neoos_mapping_discard(struct neoos_mapping *map)
+void neoos_mapping_discard(struct neoos_mapping *mapping)
 {
-	kfree_rcu(map, rcu);
+	kfree_rcu(mapping, rcu);
 }
 
-static void neoos_mapping_free(struct neoos_mapping *map)
+static void neoos_mapping_free(struct neoos_mapping *mapping)
 {
-	struct file *dev_file = map->dev_file;
+	struct file *dev_file = mapping->dev_file;
 
 	neoos_count(mappings, -1);
-	neoos_index_del(map);
-	neoos_mapping_discard(map);
+	neoos_index_del(mapping);
+	neoos_mapping_discard(mapping);
 	/*
 	 * Last: this may be the last reference to neoos.ko.  fput() defers
 	 * the final release to task work, or, when the mm is torn down by a
@@ -114,10 +114,10 @@ static void neoos_mapping_free(struct neoos_mapping *map)
 	fput(dev_file);
 }
 
-static void neoos_mapping_put(struct neoos_mapping *map)
+static void neoos_mapping_put(struct neoos_mapping *mapping)
 {
-	if (refcount_dec_and_test(&map->refs))
-		neoos_mapping_free(map);
+	if (refcount_dec_and_test(&mapping->refs))
+		neoos_mapping_free(mapping);
 }
 
 /*
@@ -132,22 +132,22 @@ static struct neoos_mapping *to_neoos_mapping(struct vm_area_struct *vma)
 /* fork(): the child's copy of the VMA shares the mapping. */
 static void neoos_vm_open(struct vm_area_struct *vma)
 {
-	struct neoos_mapping *map = to_neoos_mapping(vma);
+	struct neoos_mapping *mapping = to_neoos_mapping(vma);
 
-	refcount_inc(&map->refs);
+	refcount_inc(&mapping->refs);
 	neoos_count(vmas, 1);
-	if (map->host_ops->open)
-		map->host_ops->open(vma);
+	if (mapping->host_ops->open)
+		mapping->host_ops->open(vma);
 }
 
 static void neoos_vm_close(struct vm_area_struct *vma)
 {
-	struct neoos_mapping *map = to_neoos_mapping(vma);
+	struct neoos_mapping *mapping = to_neoos_mapping(vma);
 
-	if (map->host_ops->close)
-		map->host_ops->close(vma);
+	if (mapping->host_ops->close)
+		mapping->host_ops->close(vma);
 	neoos_count(vmas, -1);
-	neoos_mapping_put(map);
+	neoos_mapping_put(mapping);
 }
 
 /* Also what neoos_vma_mapping() recognises a neoos VMA by. */
@@ -201,31 +201,31 @@ int neoos_vma_check(struct vm_area_struct *vma)
 
 /**
  * neoos_vma_adopt - make the core's new mapping of the target a neoos VMA
- * @map: the mapping being made, owned by the caller, with its id
+ * @mapping: the mapping being made, owned by the caller, with its id
  * @vma: the VMA vm_mmap() made for it, passed by neoos_vma_check()
  * @dev_file: the /dev/neoos file the MAP ioctl was issued on
  *
  * The caller holds mmap_lock for writing, since before neoos_vma_check().
- * From here on @map belongs to @vma (its last VMA to close frees it) and
+ * From here on @mapping belongs to @vma (its last VMA to close frees it) and
  * holds a new reference to @dev_file.
  */
-void neoos_vma_adopt(struct neoos_mapping *map, struct vm_area_struct *vma,
+void neoos_vma_adopt(struct neoos_mapping *mapping, struct vm_area_struct *vma,
 		     struct file *dev_file)
 {
 	mmap_assert_write_locked(vma->vm_mm);
-	map->host_ops = vma->vm_ops;
-	map->vm_ops = *vma->vm_ops;
-	map->vm_ops.open = neoos_vm_open;
-	map->vm_ops.close = neoos_vm_close;
-	map->vm_ops.may_split = neoos_vm_may_split;
-	map->vm_ops.mremap = neoos_vm_mremap;
-	map->dev_file = get_file(dev_file);
-	refcount_set(&map->refs, 1);
+	mapping->host_ops = vma->vm_ops;
+	mapping->vm_ops = *vma->vm_ops;
+	mapping->vm_ops.open = neoos_vm_open;
+	mapping->vm_ops.close = neoos_vm_close;
+	mapping->vm_ops.may_split = neoos_vm_may_split;
+	mapping->vm_ops.mremap = neoos_vm_mremap;
+	mapping->dev_file = get_file(dev_file);
+	refcount_set(&mapping->refs, 1);
 	neoos_count(mappings, 1);
 	neoos_count(vmas, 1);
 
 	/* Faults under the per-VMA lock must not see half of this. */
 	neoos_vma_start_write(vma);
-	vma->vm_ops = &map->vm_ops;
+	vma->vm_ops = &mapping->vm_ops;
 	neoos_vma_flags_set(vma, VM_DONTEXPAND);
 }
