@@ -86,15 +86,11 @@ check:
 # The whole suite under the 6.12-debug kernel: KASAN, lockdep, kmemleak,
 # fault injection (docs/debug-kernel.md).  Setup builds the kernel once
 # per machine; a run takes far longer than on a production kernel.
-# DEBUG_TESTS=core runs only the suite's core (selftests' list-core-tests:
-# the NeoOS calls, the concurrency layer and the allocation-failure
-# injection), as CI does.  No $(MAKE) in the recipe: make -n would run
-# it.  The runner's time limits are 8 times the production kernels' there
-# (NEOOS_TIMEOUT_SCALE).
+# DEBUG_TESTS=core runs only the suite's core, as CI does
+# (tools/vm/check-debug says what that is).
 DEBUG_TESTS ?= all
 check-debug:
-	$(if $(filter core,$(DEBUG_TESTS)),NEOOS_TESTS="$(or $(shell make -s -C selftests list-core-tests),$(error selftests list-core-tests printed nothing))") \
-		tools/vm/neoos-vm check --kernel 6.12-debug
+	tools/vm/check-debug $(if $(filter core,$(DEBUG_TESTS)),--core)
 
 lint:
 	tools/vm/neoos-vm setup
@@ -105,34 +101,18 @@ run:
 	$(MAKE) -s --no-print-directory user
 	tools/vm/neoos-vm run --put tools/demo/neoos-demo -- ./neoos-demo
 
-# neoos against native Linux, side by side, in a VM (docs/performance.md).
-# The JSON of every sample comes out between marker lines on stdout and
-# lands in bench.json; the table and the ratio lines are shown as they come.
+# neoos against native Linux, side by side, in a VM (docs/performance.md):
+# the table on stdout, the samples in bench.json (tools/bench/bench-vm).
 BENCH_KERNEL ?= 6.1
 BENCH_TIMEOUT ?= 1800
 BENCH_ARGS ?=
-BENCH_LOG := .cache/bench.log
 # The test VMs boot with slub_debug and KFENCE to catch memory errors; the
 # benchmark measures the kernel users run, without them.
 BENCH_CMDLINE ?= slub_debug=- kfence.sample_interval=0
 
 bench:
-	tools/vm/neoos-vm setup --kernel $(BENCH_KERNEL)
-	$(MAKE) -s --no-print-directory user
-	@mkdir -p .cache
-	@rm -f $(BENCH_LOG) $(BENCH_LOG).rc bench.json
-	@{ NEOOS_VM_CMDLINE="$(BENCH_CMDLINE)" \
-		tools/vm/neoos-vm run --kernel $(BENCH_KERNEL) --timeout $(BENCH_TIMEOUT) \
-		--put tools/bench/neoos-bench -- ./neoos-bench $(BENCH_ARGS); \
-		echo $$? > $(BENCH_LOG).rc; } | tee $(BENCH_LOG) | \
-		sed -u '/^-----BEGIN NEOOS-BENCH JSON-----/,/^-----END NEOOS-BENCH JSON-----/d'
-	@rc=$$(cat $(BENCH_LOG).rc); [ "$$rc" = 0 ] || \
-		{ echo "bench: neoos-bench in the VM failed (status $$rc)" >&2; exit 1; }
-	@tr -d '\r' < $(BENCH_LOG) | \
-		sed -n '/^-----BEGIN NEOOS-BENCH JSON-----$$/,/^-----END NEOOS-BENCH JSON-----$$/p' | \
-		sed '1d;$$d' > bench.json
-	@if command -v python3 >/dev/null; then python3 -m json.tool bench.json >/dev/null; \
-		else test -s bench.json; fi || { echo "bench: no valid JSON in $(BENCH_LOG)" >&2; exit 1; }
+	tools/bench/bench-vm --kernel $(BENCH_KERNEL) --timeout $(BENCH_TIMEOUT) \
+		--cmdline "$(BENCH_CMDLINE)" -- $(BENCH_ARGS)
 
 install: install-user install-data $(if $(KDIR),module)
 	@if [ -n "$(KDIR)" ] && [ -f module/neoos.ko ]; then \
