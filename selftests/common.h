@@ -30,6 +30,12 @@
 #include <unistd.h>
 
 #define PAGE 4096
+/*
+ * A test's pattern file (make_pattern_file()): room for a mapping, one at
+ * an offset and a page past them.  Fixtures that need more define their
+ * own FILE_SIZE.
+ */
+#define FSIZE (4 * PAGE)
 
 /*
  * In forked children the harness's ASSERTs cannot be used: CHK prints

@@ -22,7 +22,6 @@
 #include "common.h"
 #include "kselftest_harness.h"
 
-#define FSIZE		(4 * PAGE)
 
 /* ---- how /dev/neoos was opened ---- */
 

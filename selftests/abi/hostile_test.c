@@ -20,7 +20,6 @@
 #include "common.h"
 #include "kselftest_harness.h"
 
-#define FSIZE		(4 * PAGE)
 #define KADDR		0xffffffff81000000ULL
 
 /* Where a row's argument pointer points. */

@@ -8,29 +8,10 @@
 
 #include "common.h"
 #include "kselftest_harness.h"
+#include "rofile_fixture.h"
 
-#define FSIZE		(4 * PAGE)
 #define KERNEL_PTR	0xffff800000000000ULL
 #define USER_TOP	0x0000800000000000ULL
-
-/* A root-owned 0644 pattern file, readable by uid 1000. */
-FIXTURE(rofile) {
-	char path[64];
-};
-
-FIXTURE_SETUP(rofile)
-{
-	snprintf(self->path, sizeof(self->path), "kernel_addr_test.%d", getpid());
-	ASSERT_EQ(0, make_pattern_file(self->path, FSIZE));
-	ASSERT_EQ(0, chmod(self->path, 0644));
-	/* The runner's directory must let uid 1000 reach the file. */
-	ASSERT_EQ(0, chmod(".", 0755));
-}
-
-FIXTURE_TEARDOWN(rofile)
-{
-	unlink(self->path);
-}
 
 static bool kernel_looking(uint64_t v)
 {

@@ -18,7 +18,6 @@
 #include "common.h"
 #include "kselftest_harness.h"
 
-#define FSIZE		(4 * PAGE)
 
 /* ---- a regular file whose ->mmap makes device memory ---- */
 

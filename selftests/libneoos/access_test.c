@@ -17,31 +17,11 @@
 
 #include "common.h"
 #include "kselftest_harness.h"
+#include "rofile_fixture.h"
 
 #ifndef MREMAP_DONTUNMAP
 #define MREMAP_DONTUNMAP	4
 #endif
-
-#define FSIZE		(4 * PAGE)
-
-/* A root-owned 0644 pattern file, readable by uid 1000. */
-FIXTURE(rofile) {
-	char path[64];
-};
-
-FIXTURE_SETUP(rofile)
-{
-	snprintf(self->path, sizeof(self->path), "access_test.%d", getpid());
-	ASSERT_EQ(0, make_pattern_file(self->path, FSIZE));
-	ASSERT_EQ(0, chmod(self->path, 0644));
-	/* The runner's directory must let uid 1000 reach the file. */
-	ASSERT_EQ(0, chmod(".", 0755));
-}
-
-FIXTURE_TEARDOWN(rofile)
-{
-	unlink(self->path);
-}
 
 static int ro_mprotect_child(void *arg)
 {

@@ -13,7 +13,6 @@
 #include "common.h"
 #include "kselftest_harness.h"
 
-#define FSIZE		(4 * PAGE)
 
 /* A root-owned ext4 file in the test directory with inode flags to undo. */
 FIXTURE(iflags) {

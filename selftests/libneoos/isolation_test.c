@@ -16,27 +16,7 @@
 
 #include "common.h"
 #include "kselftest_harness.h"
-
-#define FSIZE		(4 * PAGE)
-
-/* A root-owned 0644 pattern file, readable by uid 1000. */
-FIXTURE(rofile) {
-	char path[64];
-};
-
-FIXTURE_SETUP(rofile)
-{
-	snprintf(self->path, sizeof(self->path), "isolation_test.%d", getpid());
-	ASSERT_EQ(0, make_pattern_file(self->path, FSIZE));
-	ASSERT_EQ(0, chmod(self->path, 0644));
-	/* The runner's directory must let uid 1000 reach the file. */
-	ASSERT_EQ(0, chmod(".", 0755));
-}
-
-FIXTURE_TEARDOWN(rofile)
-{
-	unlink(self->path);
-}
+#include "rofile_fixture.h"
 
 /* The ids a process must not be able to use: around @id, and 0. */
 static int guess_ids(uint64_t id, uint64_t mine)

@@ -17,7 +17,6 @@
 #define F_SEAL_FUTURE_WRITE	0x0010
 #endif
 
-#define FSIZE		(4 * PAGE)
 
 /* memfd with pattern contents and sealing allowed. */
 static int pattern_memfd(void)

@@ -21,7 +21,6 @@
 #include "common.h"
 #include "kselftest_harness.h"
 
-#define FSIZE		(4 * PAGE)
 
 /* ---- ENOSPC from writeback: a full dm-thin pool ---- */
 

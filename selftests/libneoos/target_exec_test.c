@@ -23,7 +23,6 @@
 #include "common.h"
 #include "kselftest_harness.h"
 
-#define FSIZE		(4 * PAGE)
 
 /* ---- READ_IMPLIES_EXEC ---- */
 

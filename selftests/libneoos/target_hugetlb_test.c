@@ -30,7 +30,6 @@
 #include "common.h"
 #include "kselftest_harness.h"
 
-#define FSIZE		(4 * PAGE)
 #define HUGE		(2UL << 20)
 
 /* ---- hugetlbfs ---- */

@@ -23,7 +23,6 @@
 #include "common.h"
 #include "kselftest_harness.h"
 
-#define FSIZE		(4 * PAGE)
 
 /* ---- next to a native mapping of the same file ---- */
 

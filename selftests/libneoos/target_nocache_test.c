@@ -30,7 +30,6 @@
 #define __NR_memfd_secret	447
 #endif
 
-#define FSIZE		(4 * PAGE)
 
 /* ---- memfd_secret ---- */
 

@@ -25,7 +25,6 @@
 #define EXT4_IOC_SHUTDOWN	_IOR('X', 125, __u32)
 #define EXT4_GOING_FLAGS_NOLOGFLUSH	0x2
 
-#define FSIZE		(4 * PAGE)
 
 /* ---- overlayfs over a filesystem that is then shut down ---- */
 
