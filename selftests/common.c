@@ -28,11 +28,7 @@ unsigned int timeout_scale(void)
 	return scale;
 }
 
-/*
- * Every alarm a test program sets lasts timeout_scale() times longer:
- * this alarm() replaces libc's in each program common.o is linked into.
- */
-unsigned int alarm(unsigned int seconds)
+unsigned int t_scaled_alarm(unsigned int seconds)
 {
 	unsigned int scale = timeout_scale();
 	struct itimerval it = { 0 }, old;

@@ -61,12 +61,20 @@
 /*
  * How many times slower than a production kernel the runner expects this
  * one to be (NEOOS_TIMEOUT_SCALE, 1 if unset): 8 on a KASAN kernel, where
- * every alarm() a test sets lasts that much longer (common.c).  A test
+ * every alarm() a test sets lasts that much longer (below).  A test
  * whose work is quadratic there - one mm with thousands of VMAs, each
  * change of which DEBUG_VM_MAPLE_TREE's validate_mm() walks whole - divides
  * its VMAs per mm by it instead.
  */
 unsigned int timeout_scale(void);
+
+/*
+ * alarm(2) for @seconds times timeout_scale().  The kselftest harness
+ * limits each test with alarm(), and every test includes it after this
+ * file: there, and in the tests themselves, alarm() is this one.
+ */
+unsigned int t_scaled_alarm(unsigned int seconds);
+#define alarm(seconds) t_scaled_alarm(seconds)
 
 /* ---- child processes ---- */
 
