@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * neoos-fuzz's parts: neoos-fuzz.c runs the workers and checks the
- * module's counters, fuzz_ioctl.c throws random ioctls, fuzz_ops.c runs
- * random sequences of valid operations.
+ * neoos-fuzz's parts, top to bottom: neoos-fuzz.c (main) runs the workers
+ * and checks the module's counters; abi/fuzz_ioctl.c throws random
+ * ioctls at the device, and libneoos/fuzz_ops.c runs random sequences of
+ * valid operations through the library, each in the layer it exercises;
+ * abi/fuzz_lib.c, which calls nothing above it, holds what they share.
  */
 #ifndef NEOOS_FUZZ_H
 #define NEOOS_FUZZ_H
@@ -67,6 +69,9 @@ extern struct shared_counts *counts;
 /* The scratch directory and the files in it. */
 extern char scratch[256];
 extern char paths[NFILES][300];
+
+/* Seed this worker's random numbers and survive its faults in touch(). */
+void fuzz_worker_init(uint64_t seed);
 
 /* This worker's random numbers: any, and below @n. */
 uint64_t rnd(void);

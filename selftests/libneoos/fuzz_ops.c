@@ -5,7 +5,7 @@
  * them, mprotect, msync, truncation, reads and writes by id, queries,
  * faults, and fork.
  */
-#include "fuzz.h"
+#include "abi/fuzz.h"
 
 void forget(struct worker *w, int i)
 {
