@@ -34,28 +34,24 @@ __neoos_public int sys_close(int fd)
 	return E_OK;
 }
 
+/* What read(2) or write(2) of at most INT_MAX bytes returned, as NeoOS's. */
+static int neoos_count(ssize_t ret)
+{
+	return ret < 0 ? __neoos_fail() : (int)ret;
+}
+
 __neoos_public int sys_read(int fd, void *buf, int n)
 {
-	ssize_t ret;
-
 	if (n < 0)
 		return __neoos_set_error(E_INVAL);
-	ret = read(fd, buf, (size_t)n);
-	if (ret < 0)
-		return __neoos_fail();
-	return (int)ret;
+	return neoos_count(read(fd, buf, (size_t)n));
 }
 
 __neoos_public int sys_write(int fd, const void *buf, int n)
 {
-	ssize_t ret;
-
 	if (n < 0)
 		return __neoos_set_error(E_INVAL);
-	ret = write(fd, buf, (size_t)n);
-	if (ret < 0)
-		return __neoos_fail();
-	return (int)ret;
+	return neoos_count(write(fd, buf, (size_t)n));
 }
 
 __neoos_public void sys_exit(int status)
