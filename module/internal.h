@@ -138,6 +138,17 @@ static inline u32 neoos_prot_of_vma(const struct vm_area_struct *vma)
 	       ((vma->vm_flags & VM_EXEC) ? NEOOS_PROT_EXEC : 0);
 }
 
+/*
+ * Are @flags among @known, with exactly one of @a and @b (MAP's SHARED or
+ * PRIVATE, MSYNC's ASYNC or SYNC)?
+ */
+static inline bool neoos_flags_one_of(u32 flags, u32 known, u32 a, u32 b)
+{
+	u32 which = flags & (a | b);
+
+	return !(flags & ~known) && (which == a || which == b);
+}
+
 /* check.c */
 int neoos_check_target(struct file *file, const struct neoos_map *args);
 bool neoos_file_refused(struct file *file);

@@ -51,11 +51,8 @@
 /* The checks that need nothing but the arguments. */
 static int neoos_map_check_args(const struct neoos_map *args)
 {
-	u32 type = args->flags & (NEOOS_MAP_SHARED | NEOOS_MAP_PRIVATE);
-
-	if (args->pad || (args->flags & ~NEOOS_MAP_FLAGS))
-		return -EINVAL;
-	if (type != NEOOS_MAP_SHARED && type != NEOOS_MAP_PRIVATE)
+	if (args->pad || !neoos_flags_one_of(args->flags, NEOOS_MAP_FLAGS,
+					     NEOOS_MAP_SHARED, NEOOS_MAP_PRIVATE))
 		return -EINVAL;
 	if (args->flags & NEOOS_MAP_PROT_FROM_FD) {
 		if (args->prot)

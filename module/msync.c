@@ -26,11 +26,8 @@
 
 static int neoos_msync_check(const struct neoos_msync *args)
 {
-	u32 how = args->flags & (NEOOS_MS_ASYNC | NEOOS_MS_SYNC);
-
-	if (args->pad || (args->flags & ~NEOOS_MS_FLAGS))
-		return -EINVAL;
-	if (how != NEOOS_MS_ASYNC && how != NEOOS_MS_SYNC)
+	if (args->pad || !neoos_flags_one_of(args->flags, NEOOS_MS_FLAGS,
+					     NEOOS_MS_ASYNC, NEOOS_MS_SYNC))
 		return -EINVAL;
 	return 0;
 }
