@@ -1,10 +1,15 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Helpers shared by the neoos selftests, compiled once in common.c and
- * linked into every test program (not into neoos-fuzz, a program of its
- * own that fuzz_test runs).  common.c does not need libneoos:
- * compat_test, a static i386 program that talks to the raw ABI only,
- * links its own build of it.
+ * Helpers shared by the neoos selftests, every one named t_*, as
+ * liburing's test/helpers.h names its own.  Each section below is one
+ * concern, defined in its own file: child processes and time limits
+ * (t_child.c), leak checks (t_leak.c), the raw ABI (t_abi.c), VMAs and
+ * userfaultfd (t_vma.c), mounts and block devices (t_mount.c), pattern
+ * files (t_file.c), sysfs, procfs, cgroups and the shell (t_sys.c).  They
+ * are compiled once and linked into every test program (not into
+ * neoos-fuzz, a program of its own that fuzz_test runs); they do not
+ * need libneoos, so compat_test, a static i386 program that talks to the
+ * raw ABI only, links its own build of them.
  */
 #ifndef NEOOS_SELFTEST_COMMON_H
 #define NEOOS_SELFTEST_COMMON_H
@@ -31,7 +36,7 @@
 
 #define PAGE 4096
 /*
- * A test's pattern file (make_pattern_file()): room for a mapping, one at
+ * A test's pattern file (t_make_pattern_file()): room for a mapping, one at
  * an offset and a page past them.  Fixtures that need more define their
  * own FILE_SIZE.
  */
@@ -66,10 +71,10 @@
  * change of which DEBUG_VM_MAPLE_TREE's validate_mm() walks whole - divides
  * its VMAs per mm by it instead.
  */
-unsigned int timeout_scale(void);
+unsigned int t_timeout_scale(void);
 
 /*
- * alarm(2) for @seconds times timeout_scale().  The kselftest harness
+ * alarm(2) for @seconds times t_timeout_scale().  The kselftest harness
  * limits each test with alarm(), and every test includes it after this
  * file: there, and in the tests themselves, alarm() is this one.
  */
@@ -78,7 +83,7 @@ unsigned int t_scaled_alarm(unsigned int seconds);
 
 /* ---- child processes ---- */
 
-/* What run_child() returns for a child that signal @sig killed. */
+/* What t_run_child() returns for a child that signal @sig killed. */
 #define KILLED(sig)	(128 + (sig))
 
 /*
@@ -87,11 +92,11 @@ unsigned int t_scaled_alarm(unsigned int seconds);
  * child's exit status, KILLED(sig) if signal sig killed it, or -1 if it
  * could not be forked or waited for.
  */
-int run_child(int (*fn)(void *), void *arg);
+int t_run_child(int (*fn)(void *), void *arg);
 
-/* A read and a write of the byte at @p, for run_child(); return 0. */
-int touch_read(void *p);
-int touch_write(void *p);
+/* A read and a write of the byte at @p, for t_run_child(); return 0. */
+int t_touch_read(void *p);
+int t_touch_write(void *p);
 
 /* The unprivileged user tests become: files stay root's, mode 0644. */
 #define USER_ID		1000
@@ -100,13 +105,13 @@ int touch_write(void *p);
  * Become uid/gid USER_ID with no supplementary groups, still dumpable
  * (so that /proc/self/mem stays the process's own); 0 or -1.
  */
-int drop_to_user(void);
+int t_drop_to_user(void);
 
 /*
- * run_child() with the child dropped to USER_ID before @fn runs; it
+ * t_run_child() with the child dropped to USER_ID before @fn runs; it
  * exits 100 if it cannot drop.
  */
-int run_child_as_user(int (*fn)(void *), void *arg);
+int t_run_child_as_user(int (*fn)(void *), void *arg);
 
 /* ---- leak check ---- */
 
@@ -128,7 +133,7 @@ struct leak_snap {
  * there in every snapshot; otherwise from NEOOS_IOC_STATS on a descriptor
  * opened and closed again for it.  Counters it cannot read are ~0.
  */
-void leak_snapshot(struct leak_snap *s);
+void t_leak_snapshot(struct leak_snap *s);
 
 /*
  * Take a new snapshot and compare it with @before: the number of
@@ -136,29 +141,29 @@ void leak_snapshot(struct leak_snap *s);
  * @what is NULL nothing is printed: for a caller that waits for them to
  * settle).
  */
-int leak_check(const struct leak_snap *before, const char *what);
+int t_leak_check(const struct leak_snap *before, const char *what);
 
 /* In a test: nothing left behind since @before was taken. */
-#define EXPECT_NO_LEAK(before, what) EXPECT_EQ(0, leak_check(before, what))
+#define EXPECT_NO_LEAK(before, what) EXPECT_EQ(0, t_leak_check(before, what))
 
 /* ---- raw ABI ---- */
 
 /* NEOOS_IOC_MAP of @m on @dev, a descriptor of /dev/neoos: 0 or -errno. */
-int dev_map(int dev, struct neoos_map *m);
+int t_dev_map(int dev, struct neoos_map *m);
 
 /* NEOOS_IOC_UNMAP of [@addr, @addr + @length) on @dev: 0 or -errno. */
-int dev_unmap(int dev, uint64_t addr, uint64_t length);
+int t_dev_unmap(int dev, uint64_t addr, uint64_t length);
 
 /*
  * A shared read-write NEOOS_IOC_MAP of @len bytes of @fd, issued on @dev,
- * must fail with @err and leave nothing behind (leak_check()); should it
+ * must fail with @err and leave nothing behind (t_leak_check()); should it
  * map anyway, the mapping is removed again.  Returns how many of those
  * failed, each printed as a "# " line naming @what.
  */
-int map_refused(int dev, int fd, uint64_t len, int err, const char *what);
+int t_map_refused(int dev, int fd, uint64_t len, int err, const char *what);
 
 #define EXPECT_MAP_REFUSED(dev, fd, len, err, what) \
-	EXPECT_EQ(0, map_refused(dev, fd, len, err, what))
+	EXPECT_EQ(0, t_map_refused(dev, fd, len, err, what))
 
 /* ---- VMAs ---- */
 
@@ -172,54 +177,54 @@ struct vma {
 };
 
 /* The VMA of this process that contains @addr: 0, or -1 if there is none. */
-int vma_at(const void *addr, struct vma *v);
+int t_vma_at(const void *addr, struct vma *v);
 
 /*
  * The rest of the line starting with @field ("VmFlags:", "Locked:"...)
  * in /proc/self/smaps for the VMA containing @addr, in @buf; 0, or -1 if
  * there is no such VMA or field.
  */
-int smaps_field(const void *addr, const char *field, char *buf, size_t len);
+int t_smaps_field(const void *addr, const char *field, char *buf, size_t len);
 
 /* Has the VMA at @addr the VmFlags mnemonic @flag ("lo")? 1, 0, or -1. */
-int vma_has_flag(const void *addr, const char *flag);
+int t_vma_has_flag(const void *addr, const char *flag);
 
 /* A "... kB" field of the VMA at @addr in /proc/self/smaps, or -1. */
-long vma_kb(const void *addr, const char *field);
+long t_vma_kb(const void *addr, const char *field);
 
 /*
  * How many of the @len bytes' pages at @p are on the unevictable list
  * (KPF_MLOCKED in /proc/kpageflags; needs root), or -1.
  */
-long mlocked_pages(const void *p, size_t len);
+long t_mlocked_pages(const void *p, size_t len);
 
 /* ---- userfaultfd ---- */
 
 /* A non-blocking userfaultfd after the API handshake, or -errno. */
-int uffd_open(void);
+int t_uffd_open(void);
 
 /* Register [@p, @p + @len) for missing-page faults: 0, or -errno. */
-int uffd_register(int uffd, void *p, size_t len);
+int t_uffd_register(int uffd, void *p, size_t len);
 
 /* ---- mounts and block devices ---- */
 
 /* @dir made and mounted as a 16 MiB tmpfs with @flags; 0 or -errno. */
-int tmpfs_at(const char *dir, unsigned long flags);
+int t_tmpfs_at(const char *dir, unsigned long flags);
 
 /* Unmount @dir, detaching it if it is busy; the umount(2) error or 0. */
-int unmount(const char *dir);
+int t_unmount(const char *dir);
 
 /*
- * unmount(), printing a "# " line when @dir was busy: a file reference a
+ * t_unmount(), printing a "# " line when @dir was busy: a file reference a
  * MAP left behind keeps a mount busy.  EXPECT_UNMOUNTED() is for
  * teardowns, which cannot use "EXPECT() TH_LOG()": after an ASSERT the
  * 6.1 harness prints such a log whatever the result.
  */
-int unmount_busy_said(const char *dir);
-#define EXPECT_UNMOUNTED(dir)	EXPECT_EQ(0, unmount_busy_said(dir))
+int t_unmount_busy_said(const char *dir);
+#define EXPECT_UNMOUNTED(dir)	EXPECT_EQ(0, t_unmount_busy_said(dir))
 
 /* A losetup'd image of @mb MiB called @img: the loop device in @loop. */
-int loop_image(const char *img, int mb, char *loop, size_t len);
+int t_loop_image(const char *img, int mb, char *loop, size_t len);
 
 /*
  * A fixture's setup SKIPs with SETUP_SKIP(), which remembers it in
@@ -235,19 +240,19 @@ int loop_image(const char *img, int mb, char *loop, size_t len);
 /* ---- files ---- */
 
 /* The byte a test file holds at @pos: depends on the position. */
-unsigned char pattern_byte(uint64_t pos);
+unsigned char t_pattern_byte(uint64_t pos);
 
 /* Create @path with @size pattern bytes; return 0 or -errno. */
-int make_pattern_file(const char *path, size_t size);
+int t_make_pattern_file(const char *path, size_t size);
 
 /* Does @path hold exactly @size pattern bytes? */
-bool file_is_pattern(const char *path, size_t size);
+bool t_file_is_pattern(const char *path, size_t size);
 
 /* Do the @size bytes at @p hold the pattern of a file's first bytes? */
-bool mem_is_pattern(const unsigned char *p, size_t size);
+bool t_mem_is_pattern(const unsigned char *p, size_t size);
 
 /* One byte of @path at @pos read with pread(2), or -errno. */
-int file_byte(const char *path, off_t pos);
+int t_file_byte(const char *path, off_t pos);
 
 /*
  * Read @len bytes at @pos of @path as its block device holds them, past
@@ -256,15 +261,15 @@ int file_byte(const char *path, off_t pos);
  * on the device yet (delayed allocation: never written back), or -errno.
  * @pos and @len must be multiples of 4096 and within one extent.
  */
-int disk_bytes(const char *path, off_t pos, void *buf, size_t len);
+int t_disk_bytes(const char *path, off_t pos, void *buf, size_t len);
 
 /* sync(2), then drop the page cache, dentries and inodes. */
-void drop_caches(void);
+void t_drop_caches(void);
 
 /* ---- sysfs, procfs, cgroups ---- */
 
 /* The number a sysfs, procfs or cgroup file holds, or -1. */
-long read_long(const char *path);
+long t_read_long(const char *path);
 
 /*
  * The number after @field ("VmLck:", "Committed_AS:") at the start of a
@@ -272,58 +277,58 @@ long read_long(const char *path);
  * one read() into the stack and allocates nothing, so it moves no counter
  * it reads (heap growth is charged to Committed_AS).
  */
-long proc_kb(const char *path, const char *field);
+long t_proc_kb(const char *path, const char *field);
 
-/* proc_kb() of /proc/meminfo ("Committed_AS:", "MemTotal:"). */
-long meminfo_kb(const char *field);
+/* t_proc_kb() of /proc/meminfo ("Committed_AS:", "MemTotal:"). */
+long t_meminfo_kb(const char *field);
 
 /* Write @val to such a file; false on failure. */
-bool write_string(const char *path, const char *val);
+bool t_write_string(const char *path, const char *val);
 
 /* Write the number @val to such a file; false on failure. */
-bool write_long(const char *path, long val);
+bool t_write_long(const char *path, long val);
 
 /* neoos.ko's module reference count, or -1. */
-int module_refcnt(void);
+int t_module_refcnt(void);
 
 /*
  * How many VMAs this process has: lines of /proc/self/maps, read without
  * stdio, so that counting allocates nothing that could add one.
  */
-int vma_count(void);
+int t_vma_count(void);
 
 /* How many VMAs of this process overlap [@p, @p + @len). */
-int vmas_in(const void *p, size_t len);
+int t_vmas_in(const void *p, size_t len);
 
 #define NR_HUGEPAGES	"/proc/sys/vm/nr_hugepages"
 
 /* Ask for @set huge pages (unless negative); how many there are, or -1. */
-long nr_hugepages(long set);
+long t_nr_hugepages(long set);
 
 /* Write @val to the cgroup file @dir/@file; false on failure. */
-bool cgroup_write(const char *dir, const char *file, const char *val);
+bool t_cgroup_write(const char *dir, const char *file, const char *val);
 
 /*
  * Move this process into the memory cgroup /sys/fs/cgroup/@name, made
  * with memory.max @max ("max" for none), mounting cgroup2 and enabling
  * the memory controller if needed.  Needs root; false if it cannot.
  */
-bool join_memcg(const char *name, const char *max);
+bool t_join_memcg(const char *name, const char *max);
 
 /* memory.current of /sys/fs/cgroup/@name, or -1. */
-long memcg_current(const char *name);
+long t_memcg_current(const char *name);
 
 /* ---- shell ---- */
 
 /* Run a shell command; its exit status, or -1 if it did not exit. */
 __attribute__((format(printf, 1, 2)))
-int sh(const char *fmt, ...);
+int t_sh(const char *fmt, ...);
 
 /*
  * Run a shell command with its stdout in @out (NUL-terminated, @len bytes
  * at most, may be NULL); return its wait status.
  */
 __attribute__((format(printf, 3, 4)))
-int sh_capture(char *out, size_t len, const char *fmt, ...);
+int t_sh_capture(char *out, size_t len, const char *fmt, ...);
 
 #endif

@@ -15,7 +15,7 @@ FIXTURE_SETUP(rofile)
 {
 	snprintf(self->path, sizeof(self->path), "%s.%d",
 		 program_invocation_short_name, getpid());
-	ASSERT_EQ(0, make_pattern_file(self->path, FSIZE));
+	ASSERT_EQ(0, t_make_pattern_file(self->path, FSIZE));
 	ASSERT_EQ(0, chmod(self->path, 0644));
 	/* The runner's directory must let uid 1000 reach the file. */
 	ASSERT_EQ(0, chmod(".", 0755));

@@ -9,7 +9,7 @@
  * page cache's.  Every run that fails must return the request's
  * documented error (ENOMEM, which sys_mmap reports as E_NOMEM) and
  * change nothing a user can see: no mapping, no VMA, no module reference
- * left behind (leak_check()), the mapping of an UNMAP still whole with
+ * left behind (t_leak_check()), the mapping of an UNMAP still whole with
  * its stores; every run that succeeds must give the right answer (the
  * file's bytes, the stores in the file).  Reports of the kernel's
  * checkers (a debug kernel's KASAN, lockdep, kmemleak) fail the run in
@@ -131,7 +131,7 @@ FIXTURE_SETUP(inject)
 	}
 	self->dev = open(NEOOS_DEVICE_PATH, O_RDWR | O_CLOEXEC);
 	ASSERT_LE(0, self->dev);
-	ASSERT_EQ(0, make_pattern_file("target", FILE_LEN));
+	ASSERT_EQ(0, t_make_pattern_file("target", FILE_LEN));
 	self->fd = open("target", O_RDWR | O_CLOEXEC);
 	ASSERT_LE(0, self->fd);
 }
@@ -210,7 +210,7 @@ static int map_plain(struct req *r, int fd, uint32_t flags)
 	r->map.prot = NEOOS_PROT_READ | NEOOS_PROT_WRITE;
 	r->map.flags = flags;
 	r->map.length = FILE_LEN;
-	return dev_map(r->dev, &r->map);
+	return t_dev_map(r->dev, &r->map);
 }
 
 /* Touch every page of @p, so that no page fault of ours takes an n. */
@@ -258,7 +258,7 @@ static void map_case(struct __test_metadata *_metadata, FIXTURE_DATA(inject) *se
 		r.map.flags = flags;
 		r.map.length = FILE_LEN;
 		r.map.addr = (uintptr_t)free_range;
-		leak_snapshot(&before);
+		t_leak_snapshot(&before);
 		reached = run_failing_nth(self->nth, n, req_ioctl, &r, &ret);
 		if (reached)
 			t.runs++;
@@ -273,9 +273,9 @@ static void map_case(struct __test_metadata *_metadata, FIXTURE_DATA(inject) *se
 		}
 		/* mapped: it must be the file's bytes, and go away cleanly */
 		if (fd >= 0)
-			EXPECT_TRUE(mem_is_pattern((void *)(uintptr_t)r.map.addr, FILE_LEN))
+			EXPECT_TRUE(t_mem_is_pattern((void *)(uintptr_t)r.map.addr, FILE_LEN))
 				TH_LOG("%s, allocation %d failed: wrong bytes", what, n);
-		EXPECT_EQ(0, dev_unmap(self->dev, r.map.addr, FILE_LEN));
+		EXPECT_EQ(0, t_dev_unmap(self->dev, r.map.addr, FILE_LEN));
 		EXPECT_NO_LEAK(&before, what);
 		if (!reached)
 			break;
@@ -331,7 +331,7 @@ static void unmap_case(struct __test_metadata *_metadata, FIXTURE_DATA(inject) *
 	size_t i;
 	int n, ret;
 
-	leak_snapshot(&before);
+	t_leak_snapshot(&before);
 	for (n = 1; n < MAX_NTH && reached; n++) {
 		if (!p) {
 			ASSERT_EQ(0, map_plain(&r, self->fd, NEOOS_MAP_SHARED));
@@ -350,7 +350,7 @@ static void unmap_case(struct __test_metadata *_metadata, FIXTURE_DATA(inject) *
 		if (ret == -ENOMEM && reached) {
 			/* untouched: all of it still mapped, with the stores */
 			t.failed++;
-			EXPECT_TRUE(!vma_at(p, &v) && v.end >= r.map.addr + FILE_LEN)
+			EXPECT_TRUE(!t_vma_at(p, &v) && v.end >= r.map.addr + FILE_LEN)
 				TH_LOG("%s, allocation %d failed: the mapping is not whole", what, n);
 			if (dirty)
 				EXPECT_EQ((unsigned char)n, p[0]);
@@ -359,29 +359,29 @@ static void unmap_case(struct __test_metadata *_metadata, FIXTURE_DATA(inject) *
 		if (ret == -EIO && dirty && reached) {
 			/* the documented loss, reported: the mapping is gone */
 			t.failed++;
-			EXPECT_NE(0, vma_at(p, &v));
+			EXPECT_NE(0, t_vma_at(p, &v));
 			p = NULL;
 			continue;
 		}
 		EXPECT_EQ(0, ret) TH_LOG("%s, allocation %d failed: %s", what, n, strerror(-ret));
 		if (ret)
 			break;
-		EXPECT_NE(0, vma_at(p, &v));
+		EXPECT_NE(0, t_vma_at(p, &v));
 		for (i = 0; dirty && i < FILE_LEN; i += PAGE)
-			EXPECT_EQ((unsigned char)(n + i / PAGE), file_byte("target", i))
+			EXPECT_EQ((unsigned char)(n + i / PAGE), t_file_byte("target", i))
 				TH_LOG("%s: the store at %zu did not reach the file", what, i);
 		p = NULL;
 	}
 	EXPECT_GT(MAX_NTH, n) TH_LOG("%s never ran without a failure", what);
 	/* an UNMAP frees and may allocate: injection that never hit is broken */
 	EXPECT_LT(0, t.runs) TH_LOG("%s: no allocation was failed", what);
-	if (p && vma_at(p, &v) == 0)
-		dev_unmap(self->dev, r.map.addr, FILE_LEN);
+	if (p && t_vma_at(p, &v) == 0)
+		t_dev_unmap(self->dev, r.map.addr, FILE_LEN);
 	EXPECT_NO_LEAK(&before, what);
 	print_tally(what, &t, n);
 	/* the next test's file is the pattern again */
 	if (dirty)
-		ASSERT_EQ(0, make_pattern_file("target", FILE_LEN));
+		ASSERT_EQ(0, t_make_pattern_file("target", FILE_LEN));
 }
 
 TEST_F(inject, unmap_clean)
@@ -410,7 +410,7 @@ static void query_case(struct __test_metadata *_metadata, FIXTURE_DATA(inject) *
 	bool reached;
 	int n, ret;
 
-	leak_snapshot(&before);
+	t_leak_snapshot(&before);
 	for (n = 1; n < MAX_NTH; n++) {
 		arm(r);
 		reached = run_failing_nth(self->nth, n, req_ioctl, r, &ret);
@@ -483,7 +483,7 @@ static bool read_right(struct req *r)
 	size_t i;
 
 	for (i = 0; i < 2 * PAGE; i++)
-		if (r->buf[i] != pattern_byte(PAGE / 2 + i))
+		if (r->buf[i] != t_pattern_byte(PAGE / 2 + i))
 			return false;
 	return true;
 }
@@ -533,11 +533,11 @@ static void on_mapping(struct __test_metadata *_metadata, FIXTURE_DATA(inject) *
 	struct req r = { .dev = self->dev, .cmd = cmd, .buf = self->buf };
 	struct leak_snap before;
 
-	leak_snapshot(&before);
+	t_leak_snapshot(&before);
 	ASSERT_EQ(0, map_plain(&r, self->fd, NEOOS_MAP_SHARED));
 	prefault((unsigned char *)(uintptr_t)r.map.addr, FILE_LEN);
 	query_case(_metadata, self, &r, arm, check, allocates, what);
-	EXPECT_EQ(0, dev_unmap(self->dev, r.map.addr, FILE_LEN));
+	EXPECT_EQ(0, t_dev_unmap(self->dev, r.map.addr, FILE_LEN));
 	EXPECT_NO_LEAK(&before, what);
 }
 
@@ -565,7 +565,7 @@ TEST_F(inject, write)
 
 	SKIPPED();
 	for (i = 0; i < 2 * PAGE; i++)
-		self->buf[i] = (unsigned char)~pattern_byte(PAGE / 2 + i);
+		self->buf[i] = (unsigned char)~t_pattern_byte(PAGE / 2 + i);
 	on_mapping(_metadata, self, NEOOS_IOC_WRITE, arm_rw, write_right, true, "WRITE");
 }
 
@@ -612,7 +612,7 @@ TEST_F(inject, sys_mmap_e_nomem)
 	ASSERT_NE(NULL, s.p);
 	ASSERT_EQ(E_OK, sys_munmap(s.p, FILE_LEN));
 	for (n = 1; n < MAX_NTH; n++) {
-		leak_snapshot(&before);
+		t_leak_snapshot(&before);
 		reached = run_failing_nth(self->nth, n, call_sys_mmap, &s, &ret);
 		if (!s.p) {
 			nomem++;
@@ -622,7 +622,7 @@ TEST_F(inject, sys_mmap_e_nomem)
 				break;
 			continue;
 		}
-		EXPECT_TRUE(mem_is_pattern(s.p, FILE_LEN));
+		EXPECT_TRUE(t_mem_is_pattern(s.p, FILE_LEN));
 		EXPECT_EQ(E_OK, sys_munmap(s.p, FILE_LEN));
 		EXPECT_NO_LEAK(&before, "sys_mmap");
 		if (!reached)

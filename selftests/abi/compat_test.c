@@ -46,7 +46,7 @@ FIXTURE_SETUP(compat)
 	ASSERT_EQ(4, sizeof(void *)) TH_LOG("not a 32-bit build");
 	self->dev = open(NEOOS_DEVICE_PATH, O_RDWR);
 	ASSERT_LE(0, self->dev);
-	ASSERT_EQ(0, make_pattern_file("compat_test.data", 4 * PAGE));
+	ASSERT_EQ(0, t_make_pattern_file("compat_test.data", 4 * PAGE));
 	self->fd = open("compat_test.data", O_RDWR);
 	ASSERT_LE(0, self->fd);
 }
@@ -89,9 +89,9 @@ TEST_F(compat, every_ioctl_from_32_bit)
 	ASSERT_EQ(0, ioctl(self->dev, NEOOS_IOC_MAP, &m));
 	EXPECT_GT(1ULL << 32, m.addr);
 	p = (unsigned char *)(uintptr_t)m.addr;
-	EXPECT_EQ(pattern_byte(PAGE + 3), p[0]);
+	EXPECT_EQ(t_pattern_byte(PAGE + 3), p[0]);
 	p[1] = 'c';
-	EXPECT_EQ('c', file_byte("compat_test.data", PAGE + 4));
+	EXPECT_EQ('c', t_file_byte("compat_test.data", PAGE + 4));
 
 	info.id = m.id;
 	ASSERT_EQ(0, ioctl(self->dev, NEOOS_IOC_INFO, &info));
@@ -122,7 +122,7 @@ TEST_F(compat, every_ioctl_from_32_bit)
 	EXPECT_EQ(EINVAL, errno);
 	u.pad = 0;
 	ASSERT_EQ(0, ioctl(self->dev, NEOOS_IOC_UNMAP, &u));
-	EXPECT_EQ(KILLED(SIGSEGV), run_child(touch_read, p));
+	EXPECT_EQ(KILLED(SIGSEGV), t_run_child(t_touch_read, p));
 }
 
 /*

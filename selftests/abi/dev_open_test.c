@@ -10,7 +10,7 @@
  * noexec mount): it changes nothing about the mapping, which is the
  * target's.
  *
- * Each test checks that it leaves nothing behind (leak_check()): neoos's
+ * Each test checks that it leaves nothing behind (t_leak_check()): neoos's
  * live mappings and VMAs, the module's reference count and this
  * process's VMAs.
  */
@@ -38,7 +38,7 @@ TEST(dev_opened_read_only)
 	char *q, *p;
 
 	snprintf(path, sizeof(path), "target_devro.%d", getpid());
-	ASSERT_EQ(0, make_pattern_file(path, FSIZE));
+	ASSERT_EQ(0, t_make_pattern_file(path, FSIZE));
 	fd = open(path, O_RDWR);
 	ASSERT_LE(0, fd);
 	/* The control. */
@@ -49,11 +49,11 @@ TEST(dev_opened_read_only)
 
 	dev = open(NEOOS_DEVICE_PATH, O_RDONLY);
 	ASSERT_LE(0, dev);
-	leak_snapshot(&before);
+	t_leak_snapshot(&before);
 	m = (struct neoos_map){ .fd = fd, .length = FSIZE,
 				.prot = NEOOS_PROT_READ,
 				.flags = NEOOS_MAP_SHARED };
-	ret = dev_map(dev, &m);
+	ret = t_dev_map(dev, &m);
 	ASSERT_EQ(0, ret) TH_LOG("NEOOS_IOC_MAP on O_RDONLY /dev/neoos: %s",
 				 strerror(-ret));
 	p = (char *)(uintptr_t)m.addr;
@@ -62,9 +62,9 @@ TEST(dev_opened_read_only)
 				 strerror(errno));
 	if (!ret) {
 		p[10] = 'R';
-		EXPECT_EQ('R', file_byte(path, 10));
+		EXPECT_EQ('R', t_file_byte(path, 10));
 	}
-	EXPECT_EQ(0, dev_unmap(dev, m.addr, FSIZE));
+	EXPECT_EQ(0, t_dev_unmap(dev, m.addr, FSIZE));
 	EXPECT_NO_LEAK(&before, "O_RDONLY /dev/neoos");
 	close(dev);
 	close(fd);
@@ -80,22 +80,22 @@ TEST(dev_opened_write_only)
 	int dev, fd, ret;
 
 	snprintf(path, sizeof(path), "target_devwo.%d", getpid());
-	ASSERT_EQ(0, make_pattern_file(path, FSIZE));
+	ASSERT_EQ(0, t_make_pattern_file(path, FSIZE));
 	fd = open(path, O_RDWR);
 	ASSERT_LE(0, fd);
 	dev = open(NEOOS_DEVICE_PATH, O_WRONLY);
 	ASSERT_LE(0, dev);
-	leak_snapshot(&before);
+	t_leak_snapshot(&before);
 	m = (struct neoos_map){ .fd = fd, .length = FSIZE,
 				.prot = NEOOS_PROT_READ | NEOOS_PROT_WRITE,
 				.flags = NEOOS_MAP_SHARED };
-	ret = dev_map(dev, &m);
+	ret = t_dev_map(dev, &m);
 	ASSERT_EQ(0, ret) TH_LOG("NEOOS_IOC_MAP on O_WRONLY /dev/neoos: %s",
 				 strerror(-ret));
-	EXPECT_EQ(pattern_byte(PAGE), ((unsigned char *)(uintptr_t)m.addr)[PAGE]);
+	EXPECT_EQ(t_pattern_byte(PAGE), ((unsigned char *)(uintptr_t)m.addr)[PAGE]);
 	((char *)(uintptr_t)m.addr)[PAGE] = 'W';
-	EXPECT_EQ(0, dev_unmap(dev, m.addr, FSIZE));
-	EXPECT_EQ('W', file_byte(path, PAGE));
+	EXPECT_EQ(0, t_dev_unmap(dev, m.addr, FSIZE));
+	EXPECT_EQ('W', t_file_byte(path, PAGE));
 	EXPECT_NO_LEAK(&before, "O_WRONLY /dev/neoos");
 	close(dev);
 	close(fd);
@@ -123,7 +123,7 @@ FIXTURE_SETUP(devnode)
 	fclose(f);
 	ASSERT_EQ(2, n);
 	/* noexec, but not nodev: the node must open. */
-	ASSERT_EQ(0, tmpfs_at(NODE_DIR, MS_NOEXEC | MS_NOSUID));
+	ASSERT_EQ(0, t_tmpfs_at(NODE_DIR, MS_NOEXEC | MS_NOSUID));
 	self->mounted = true;
 	ASSERT_EQ(0, mknod(NODE_DIR "/neoos", S_IFCHR | 0666, makedev(maj, min)));
 }
@@ -131,7 +131,7 @@ FIXTURE_SETUP(devnode)
 FIXTURE_TEARDOWN(devnode)
 {
 	if (self->mounted)
-		unmount(NODE_DIR);
+		t_unmount(NODE_DIR);
 	rmdir(NODE_DIR);
 }
 
@@ -147,7 +147,7 @@ TEST_F(devnode, dev_node_on_noexec_mount)
 
 	SKIPPED();
 	snprintf(path, sizeof(path), "target_devnode.%d", getpid());
-	ASSERT_EQ(0, make_pattern_file(path, FSIZE));
+	ASSERT_EQ(0, t_make_pattern_file(path, FSIZE));
 	fd = open(path, O_RDONLY);
 	ASSERT_LE(0, fd);
 	/* The control: the file is on an exec mount. */
@@ -157,17 +157,17 @@ TEST_F(devnode, dev_node_on_noexec_mount)
 
 	dev = open(NODE_DIR "/neoos", O_RDWR);
 	ASSERT_LE(0, dev) TH_LOG("open %s/neoos: %s", NODE_DIR, strerror(errno));
-	leak_snapshot(&before);
+	t_leak_snapshot(&before);
 	m = (struct neoos_map){ .fd = fd, .length = FSIZE,
 				.prot = NEOOS_PROT_READ | NEOOS_PROT_EXEC,
 				.flags = NEOOS_MAP_SHARED };
-	ret = dev_map(dev, &m);
+	ret = t_dev_map(dev, &m);
 	ASSERT_EQ(0, ret) TH_LOG("NEOOS_IOC_MAP for exec through a node on a noexec mount: %s",
 				 strerror(-ret));
-	ASSERT_EQ(0, vma_at((void *)(uintptr_t)m.addr, &v));
+	ASSERT_EQ(0, t_vma_at((void *)(uintptr_t)m.addr, &v));
 	EXPECT_NE(NULL, strchr(v.perms, 'x')) TH_LOG("perms %s", v.perms);
-	EXPECT_EQ(pattern_byte(7), ((unsigned char *)(uintptr_t)m.addr)[7]);
-	EXPECT_EQ(0, dev_unmap(dev, m.addr, FSIZE));
+	EXPECT_EQ(t_pattern_byte(7), ((unsigned char *)(uintptr_t)m.addr)[7]);
+	EXPECT_EQ(0, t_dev_unmap(dev, m.addr, FSIZE));
 	EXPECT_NO_LEAK(&before, "/dev/neoos node on noexec mount");
 	close(dev);
 	close(fd);

@@ -114,7 +114,7 @@ TEST_F(dev, info_reports_the_vma_and_keeps_abi_1_0)
 	ASSERT_LE(0, m.fd);
 	ASSERT_EQ(0, ftruncate(m.fd, 3 * PAGE));
 	ASSERT_EQ(0, map_ioctl(self->fd, &m));
-	ASSERT_EQ(0, vma_at((void *)(uintptr_t)m.addr, &v));
+	ASSERT_EQ(0, t_vma_at((void *)(uintptr_t)m.addr, &v));
 
 	info.id = m.id;
 	ASSERT_EQ(0, ioctl(self->fd, NEOOS_IOC_INFO, &info)) TH_LOG("%s", strerror(errno));
@@ -207,7 +207,7 @@ TEST_F(dev, direct_mmap_refused)
 
 TEST(open_close_keeps_refcount)
 {
-	int before = module_refcnt();
+	int before = t_module_refcnt();
 	int fds[64];
 
 	ASSERT_LE(0, before);
@@ -216,11 +216,11 @@ TEST(open_close_keeps_refcount)
 			fds[i] = open(NEOOS_DEVICE_PATH, O_RDWR);
 			ASSERT_LE(0, fds[i]);
 		}
-		EXPECT_EQ(before + 64, module_refcnt());
+		EXPECT_EQ(before + 64, t_module_refcnt());
 		for (int i = 0; i < 64; i++)
 			close(fds[i]);
 	}
-	EXPECT_EQ(before, module_refcnt());
+	EXPECT_EQ(before, t_module_refcnt());
 }
 
 /* mmap(2) of /dev/neoos itself, outside NEOOS_IOC_MAP: refused. */
@@ -231,7 +231,7 @@ TEST(direct_mmap_of_device)
 	struct leak_snap before;
 
 	ASSERT_LE(0, dev);
-	leak_snapshot(&before);
+	t_leak_snapshot(&before);
 	EXPECT_EQ(MAP_FAILED, mmap(NULL, PAGE, PROT_READ, MAP_SHARED, dev, 0));
 	EXPECT_EQ(ENODEV, errno);
 	EXPECT_EQ(MAP_FAILED, mmap(NULL, PAGE, PROT_READ | PROT_WRITE,

@@ -38,7 +38,7 @@ TEST_F_TIMEOUT(fuzz, bounded_run_leaks_nothing, 90)
 	if (access(NEOOS_FUZZ, X_OK))
 		SKIP(return, "%s not built or not carried into the VM: %s",
 		     NEOOS_FUZZ, strerror(errno));
-	leak_snapshot(&before);
+	t_leak_snapshot(&before);
 	f = popen(NEOOS_FUZZ " -t 15 -p 4 -s 20240601 2>&1", "r");
 	ASSERT_NE(NULL, f);
 	while (fgets(line, sizeof(line), f)) {

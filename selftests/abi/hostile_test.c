@@ -4,7 +4,7 @@
  * reserved flag bits and padding, overflowing offsets and lengths, extreme
  * integers, unaligned hints, descriptors of every kind and wrong ioctl
  * numbers.  Each row names the exact errno (read off the module's sources),
- * and after each one nothing may have changed: leak_check() and the
+ * and after each one nothing may have changed: t_leak_check() and the
  * module's map and unmap counters.
  */
 #include <limits.h>
@@ -618,7 +618,7 @@ TEST(hostile_table)
 	int n, tried = 0, failed = 0;
 
 	snprintf(c->path, sizeof(c->path), "hostile_test.%d", getpid());
-	ASSERT_EQ(0, make_pattern_file(c->path, FSIZE));
+	ASSERT_EQ(0, t_make_pattern_file(c->path, FSIZE));
 	c->dev = open(NEOOS_DEVICE_PATH, O_RDWR);
 	ASSERT_LE(0, c->dev);
 	ASSERT_EQ(0, open_fds(c));
@@ -653,13 +653,13 @@ TEST(hostile_table)
 		long ret;
 		int err;
 
-		leak_snapshot(&before);
+		t_leak_snapshot(&before);
 		arg = build(c, r);
 		errno = 0;
 		ret = ioctl(c->dev, r->cmd, arg);
 		err = errno;
 		tried++;
-		if (leak_check(&before, r->name)) {
+		if (t_leak_check(&before, r->name)) {
 			failed++;
 			TH_LOG("row %d \"%s\" left something behind", i, r->name);
 		}
@@ -688,10 +688,10 @@ TEST(hostile_table)
 
 	/* The live mappings survived all of it, bytes and all. */
 	for (int i = 0; i < FSIZE; i += 251) {
-		EXPECT_EQ(pattern_byte(i), (unsigned char)c->addr_rw[i]);
-		EXPECT_EQ(pattern_byte(i), (unsigned char)c->addr_ro[i]);
+		EXPECT_EQ(t_pattern_byte(i), (unsigned char)c->addr_rw[i]);
+		EXPECT_EQ(t_pattern_byte(i), (unsigned char)c->addr_ro[i]);
 	}
-	EXPECT_EQ(1, vmas_in(c->addr_rw, FSIZE));
+	EXPECT_EQ(1, t_vmas_in(c->addr_rw, FSIZE));
 	if (c->dev >= 0) {
 		struct neoos_unmap u = { .id = c->id_none,
 					 .flags = NEOOS_UNMAP_BY_ID };

@@ -9,7 +9,7 @@
  * Here, a regular file whose ->mmap makes device memory (a PCI BAR in
  * sysfs): the core maps it and neoos takes it back (-ENODEV).
  *
- * Each test checks that it leaves nothing behind (leak_check()): neoos's
+ * Each test checks that it leaves nothing behind (t_leak_check()): neoos's
  * live mappings and VMAs, the module's reference count and this
  * process's VMAs.
  */

@@ -43,14 +43,14 @@ static int ro_mprotect_child(void *arg)
 	CHK(mprotect(p, FSIZE, PROT_WRITE) == -1 && errno == EACCES);
 	/* Partial mprotect is refused as well, whatever the protection. */
 	CHK(mprotect(p, PAGE, PROT_READ | PROT_WRITE) == -1);
-	CHK(run_child(touch_write, p) == KILLED(SIGSEGV));
-	CHK(run_child(touch_write, p + FSIZE - 1) == KILLED(SIGSEGV));
+	CHK(t_run_child(t_touch_write, p) == KILLED(SIGSEGV));
+	CHK(t_run_child(t_touch_write, p + FSIZE - 1) == KILLED(SIGSEGV));
 	CHK(sys_mmap_write(id, 0, "X", 1) == E_PERM);
 	/* A shared read-write mapping of the read-only fd is refused too. */
 	CHK(sys_mmap_ex(NULL, FSIZE, NEOOS_PROT_READ | NEOOS_PROT_WRITE,
 			NEOOS_MAP_SHARED, fd, 0, NULL) == NULL);
 	CHK(sys_errno() == E_PERM);
-	CHK(mem_is_pattern(p, FSIZE));
+	CHK(t_mem_is_pattern(p, FSIZE));
 	CHK(sys_munmap(p, FSIZE) == E_OK);
 	close(fd);
 	return 0;
@@ -59,11 +59,11 @@ static int ro_mprotect_child(void *arg)
 TEST_F(rofile, read_only_stays_read_only_mprotect)
 {
 	/* As uid 1000, then as root: CAP_DAC_OVERRIDE changes nothing. */
-	EXPECT_EQ(0, run_child_as_user(ro_mprotect_child, self->path));
-	EXPECT_EQ(0, run_child(ro_mprotect_child, self->path));
-	EXPECT_TRUE(file_is_pattern(self->path, FSIZE));
-	drop_caches();
-	EXPECT_TRUE(file_is_pattern(self->path, FSIZE));
+	EXPECT_EQ(0, t_run_child_as_user(ro_mprotect_child, self->path));
+	EXPECT_EQ(0, t_run_child(ro_mprotect_child, self->path));
+	EXPECT_TRUE(t_file_is_pattern(self->path, FSIZE));
+	t_drop_caches();
+	EXPECT_TRUE(t_file_is_pattern(self->path, FSIZE));
 }
 
 static int proc_mem_child(void *arg)
@@ -86,7 +86,7 @@ static int proc_mem_child(void *arg)
 	CHK(pwrite(mem, junk, 1, (off_t)(uintptr_t)p) == -1);
 	CHK(pwrite(mem, junk, PAGE, (off_t)(uintptr_t)p + PAGE) == -1);
 	CHK(pwrite(mem, junk, 8, (off_t)(uintptr_t)p + FSIZE - 8) == -1);
-	CHK(mem_is_pattern(p, FSIZE));
+	CHK(t_mem_is_pattern(p, FSIZE));
 	close(mem);
 	CHK(sys_munmap(p, FSIZE) == E_OK);
 	close(fd);
@@ -95,12 +95,12 @@ static int proc_mem_child(void *arg)
 
 TEST_F(rofile, read_only_stays_read_only_proc_self_mem)
 {
-	EXPECT_EQ(0, run_child_as_user(proc_mem_child, self->path));
+	EXPECT_EQ(0, t_run_child_as_user(proc_mem_child, self->path));
 	/* Root's /proc/self/mem writes with FOLL_FORCE: still refused. */
-	EXPECT_EQ(0, run_child(proc_mem_child, self->path));
-	EXPECT_TRUE(file_is_pattern(self->path, FSIZE));
-	drop_caches();
-	EXPECT_TRUE(file_is_pattern(self->path, FSIZE));
+	EXPECT_EQ(0, t_run_child(proc_mem_child, self->path));
+	EXPECT_TRUE(t_file_is_pattern(self->path, FSIZE));
+	t_drop_caches();
+	EXPECT_TRUE(t_file_is_pattern(self->path, FSIZE));
 }
 
 TEST_F(rofile, read_only_stays_read_only_ptrace_poke)
@@ -118,7 +118,7 @@ TEST_F(rofile, read_only_stays_read_only_ptrace_poke)
 		int fd;
 
 		close(pfd[0]);
-		if (drop_to_user())
+		if (t_drop_to_user())
 			_exit(100);
 		fd = open(self->path, O_RDONLY);
 		addrs[0] = fd < 0 ? NULL : sys_mmap(fd, 0, FSIZE);
@@ -139,9 +139,9 @@ TEST_F(rofile, read_only_stays_read_only_ptrace_poke)
 	ASSERT_TRUE(WIFSTOPPED(status)) TH_LOG("child status %#x", status);
 	ASSERT_NE(NULL, addrs[0]);
 	ASSERT_NE(NULL, addrs[1]);
-	memcpy(&expect, (unsigned char[8]){ pattern_byte(0), pattern_byte(1),
-		pattern_byte(2), pattern_byte(3), pattern_byte(4),
-		pattern_byte(5), pattern_byte(6), pattern_byte(7) }, 8);
+	memcpy(&expect, (unsigned char[8]){ t_pattern_byte(0), t_pattern_byte(1),
+		t_pattern_byte(2), t_pattern_byte(3), t_pattern_byte(4),
+		t_pattern_byte(5), t_pattern_byte(6), t_pattern_byte(7) }, 8);
 
 	/* The shared mapping of a read-only fd: peek yes, poke never. */
 	errno = 0;
@@ -168,11 +168,11 @@ TEST_F(rofile, read_only_stays_read_only_ptrace_poke)
 		word = ptrace(PTRACE_PEEKDATA, pid, addrs[0], NULL);
 		EXPECT_EQ(expect, word);
 	}
-	EXPECT_TRUE(file_is_pattern(self->path, FSIZE));
+	EXPECT_TRUE(t_file_is_pattern(self->path, FSIZE));
 	kill(pid, SIGKILL);
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
-	drop_caches();
-	EXPECT_TRUE(file_is_pattern(self->path, FSIZE));
+	t_drop_caches();
+	EXPECT_TRUE(t_file_is_pattern(self->path, FSIZE));
 }
 
 static int private_child(void *arg)
@@ -192,7 +192,7 @@ static int private_child(void *arg)
 		CHK(p[i] == 'P');
 	CHK(sys_mmap_write(id, 5, "WRITE", 5) == E_OK);
 	CHK(sys_mmap_read(id, 5, buf, 5) == E_OK && !memcmp(buf, "WRITE", 5));
-	CHK(file_is_pattern(path, FSIZE));
+	CHK(t_file_is_pattern(path, FSIZE));
 	/* Read-only private, made writable later: a private copy too. */
 	q = sys_mmap_ex(NULL, FSIZE, NEOOS_PROT_READ, NEOOS_MAP_PRIVATE, fd,
 			0, &qid);
@@ -201,21 +201,21 @@ static int private_child(void *arg)
 	memset(q, 'Q', FSIZE);
 	CHK(msync(q, FSIZE, MS_SYNC) == 0);
 	CHK(sys_msync(id, 0, 0, NEOOS_MS_SYNC) == E_OK);
-	CHK(file_is_pattern(path, FSIZE));
+	CHK(t_file_is_pattern(path, FSIZE));
 	CHK(sys_munmap_id(id) == E_OK);
 	CHK(munmap(q, FSIZE) == 0);
-	CHK(file_is_pattern(path, FSIZE));
+	CHK(t_file_is_pattern(path, FSIZE));
 	close(fd);
 	return 0;
 }
 
 TEST_F(rofile, read_only_stays_read_only_private_copy)
 {
-	EXPECT_EQ(0, run_child_as_user(private_child, self->path));
-	EXPECT_EQ(0, run_child(private_child, self->path));
-	EXPECT_TRUE(file_is_pattern(self->path, FSIZE));
-	drop_caches();
-	EXPECT_TRUE(file_is_pattern(self->path, FSIZE));
+	EXPECT_EQ(0, t_run_child_as_user(private_child, self->path));
+	EXPECT_EQ(0, t_run_child(private_child, self->path));
+	EXPECT_TRUE(t_file_is_pattern(self->path, FSIZE));
+	t_drop_caches();
+	EXPECT_TRUE(t_file_is_pattern(self->path, FSIZE));
 }
 
 static int mremap_child(void *arg)
@@ -229,7 +229,7 @@ static int mremap_child(void *arg)
 	CHK(fd >= 0);
 	p = sys_mmap(fd, 0, FSIZE);
 	CHK(p != NULL);
-	leak_snapshot(&before);
+	t_leak_snapshot(&before);
 	target = mmap(NULL, 4 * FSIZE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS,
 		      -1, 0);
 	CHK(target != MAP_FAILED);
@@ -248,12 +248,12 @@ static int mremap_child(void *arg)
 		   target) == MAP_FAILED);
 
 	/* Intact: same place, same size, same bytes, one VMA. */
-	CHK(vmas_in(p, FSIZE) == 1);
+	CHK(t_vmas_in(p, FSIZE) == 1);
 	CHK(sys_mmap_info_addr(p, &info) == E_OK);
 	CHK(info.addr == p && info.length == FSIZE);
-	CHK(mem_is_pattern(p, FSIZE));
+	CHK(t_mem_is_pattern(p, FSIZE));
 	/* The refused MREMAP_FIXED may punch target: neoos's counters only. */
-	leak_snapshot(&after);
+	t_leak_snapshot(&after);
 	CHK(after.st.live_mappings == before.st.live_mappings &&
 	    after.st.live_vmas == before.st.live_vmas);
 	CHK(sys_munmap(p, FSIZE) == E_OK);
@@ -263,9 +263,9 @@ static int mremap_child(void *arg)
 
 TEST_F(rofile, mremap_refused_mapping_intact)
 {
-	EXPECT_EQ(0, run_child_as_user(mremap_child, self->path));
-	EXPECT_EQ(0, run_child(mremap_child, self->path));
-	EXPECT_TRUE(file_is_pattern(self->path, FSIZE));
+	EXPECT_EQ(0, t_run_child_as_user(mremap_child, self->path));
+	EXPECT_EQ(0, t_run_child(mremap_child, self->path));
+	EXPECT_TRUE(t_file_is_pattern(self->path, FSIZE));
 }
 
 /* A tmpfs mounted noexec, holding a root-owned 0644 pattern file. */
@@ -284,7 +284,7 @@ FIXTURE_SETUP(noexec)
 	ASSERT_EQ(0, mount("neoos-noexec", self->dir, "tmpfs",
 			   MS_NOEXEC | MS_NOSUID | MS_NODEV, "mode=0755"));
 	self->mounted = true;
-	ASSERT_EQ(0, make_pattern_file(self->path, FSIZE));
+	ASSERT_EQ(0, t_make_pattern_file(self->path, FSIZE));
 }
 
 FIXTURE_TEARDOWN(noexec)
@@ -336,8 +336,8 @@ TEST_F(noexec, exec_refused_on_noexec_mount)
 	int fd;
 	void *p;
 
-	EXPECT_EQ(0, run_child(noexec_child, self->path));
-	EXPECT_EQ(0, run_child_as_user(noexec_child, self->path));
+	EXPECT_EQ(0, t_run_child(noexec_child, self->path));
+	EXPECT_EQ(0, t_run_child_as_user(noexec_child, self->path));
 
 	/* Read-write, as root: still no exec. */
 	fd = open(self->path, O_RDWR);
@@ -349,7 +349,7 @@ TEST_F(noexec, exec_refused_on_noexec_mount)
 
 	/* The control: the same file on an exec mount maps with EXEC. */
 	snprintf(ctl, sizeof(ctl), "security_exec.%d", getpid());
-	ASSERT_EQ(0, make_pattern_file(ctl, FSIZE));
+	ASSERT_EQ(0, t_make_pattern_file(ctl, FSIZE));
 	fd = open(ctl, O_RDONLY);
 	ASSERT_LE(0, fd);
 	p = sys_mmap_ex(NULL, FSIZE, NEOOS_PROT_READ | NEOOS_PROT_EXEC,

@@ -119,7 +119,7 @@ static void audit_row(int fd, struct side *s, char *out, size_t n)
 	bool syscall_seen = false, mmap_seen = false;
 	size_t nseen = 0;
 
-	exit = run_child(audit_map_child, s);
+	exit = t_run_child(audit_map_child, s);
 	/* kauditd sends them from its own thread: until it is quiet. */
 	while (poll(&pfd, 1, 500) == 1 && recv(fd, &rec, sizeof(rec), 0) > 0) {
 		const char *text = NLMSG_DATA(&rec.nh);
@@ -163,7 +163,7 @@ TEST(audit_records_of_a_mapping)
 	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_AUDIT);
 	if (fd < 0)
 		SKIP(return, "no audit socket: %s", strerror(errno));
-	ASSERT_EQ(0, make_pattern_file("audit_test.data", PAGE));
+	ASSERT_EQ(0, t_make_pattern_file("audit_test.data", PAGE));
 	native.fd = open("audit_test.data", O_RDWR);
 	ASSERT_LE(0, native.fd);
 	neoos = native;

@@ -204,7 +204,7 @@ FIXTURE_SETUP(conf)
 	if (variant->kind & (FILE_SHARED | FILE_PRIVATE)) {
 		snprintf(self->path, sizeof(self->path), "conformance.%d",
 			 getpid());
-		ASSERT_EQ(0, make_pattern_file(self->path, LEN));
+		ASSERT_EQ(0, t_make_pattern_file(self->path, LEN));
 		fd = open(self->path, O_RDWR);
 	} else if (variant->kind == MEMFD_SHARED) {
 		fd = memfd_create("conformance", MFD_CLOEXEC);
@@ -270,7 +270,7 @@ static void say_flags(char *out, size_t n, const void *p, const char *flags)
 	snprintf(want, sizeof(want), "%s", flags);
 	for (tok = strtok_r(want, " ", &save); tok;
 	     tok = strtok_r(NULL, " ", &save))
-		say(out, n, " %s%s", vma_has_flag(p, tok) == 1 ? "" : "!", tok);
+		say(out, n, " %s%s", t_vma_has_flag(p, tok) == 1 ? "" : "!", tok);
 }
 
 static int read_first(void *p)
@@ -281,7 +281,7 @@ static int read_first(void *p)
 /* What a forked child reads at @p: the byte, or "SEGV". */
 static void say_child_reads(char *out, size_t n, void *p)
 {
-	int st = run_child(read_first, p);
+	int st = t_run_child(read_first, p);
 
 	if (st == KILLED(SIGSEGV))
 		say(out, n, " child:SEGV");
@@ -306,7 +306,7 @@ static void row_vmflags(struct side *s, char *out, size_t n)
 {
 	char flags[256], *tok, *save;
 
-	if (smaps_field(s->p, "VmFlags:", flags, sizeof(flags))) {
+	if (t_smaps_field(s->p, "VmFlags:", flags, sizeof(flags))) {
 		say(out, n, "none");
 		return;
 	}
@@ -327,7 +327,7 @@ static void row_proc_maps(struct side *s, char *out, size_t n)
 {
 	struct vma v;
 
-	if (vma_at(s->p, &v))
+	if (t_vma_at(s->p, &v))
 		say(out, n, "none");
 	else
 		say(out, n, "%s %llx %s", v.perms, v.offset,
@@ -426,9 +426,9 @@ static void row_thp_fault(struct side *s, char *out, size_t n)
 	say(out, n, "%s", res(madvise(s->p, s->len, MADV_HUGEPAGE)));
 	memset(s->p, 't', s->len);
 	say(out, n, " anon:%s shmem:%s file:%s",
-	    vma_kb(s->p, "AnonHugePages:") > 0 ? "huge" : "small",
-	    vma_kb(s->p, "ShmemPmdMapped:") > 0 ? "huge" : "small",
-	    vma_kb(s->p, "FilePmdMapped:") > 0 ? "huge" : "small");
+	    t_vma_kb(s->p, "AnonHugePages:") > 0 ? "huge" : "small",
+	    t_vma_kb(s->p, "ShmemPmdMapped:") > 0 ? "huge" : "small",
+	    t_vma_kb(s->p, "FilePmdMapped:") > 0 ? "huge" : "small");
 }
 
 /* Guard regions (7.x): the first page, what a child reads, and removal. */
@@ -444,14 +444,14 @@ static void row_madv_guard(struct side *s, char *out, size_t n)
 static void row_madv_part(struct side *s, char *out, size_t n)
 {
 	say(out, n, "%s", res(madvise(s->p, PAGE, MADV_RANDOM)));
-	say(out, n, " vmas:%d", vmas_in(s->p, s->len));
+	say(out, n, " vmas:%d", t_vmas_in(s->p, s->len));
 }
 
 /* The lock state: the flags and how many pages are unevictable. */
 static void say_locked(char *out, size_t n, struct side *s, char *p)
 {
 	say_flags(out, n, p, "lo");
-	say(out, n, " mlocked:%ld", mlocked_pages(p, s->len));
+	say(out, n, " mlocked:%ld", t_mlocked_pages(p, s->len));
 }
 
 static void row_mlock(struct side *s, char *out, size_t n)
@@ -501,7 +501,7 @@ static void say_from_child(char *out, size_t n, int (*fn)(void *),
 	}
 	c->out = shared;
 	c->n = OUT;
-	say(out, n, "exit:%d", run_child(fn, c));
+	say(out, n, "exit:%d", t_run_child(fn, c));
 	say(out, n, "%s", shared);
 	munmap(shared, OUT);
 }
@@ -520,7 +520,7 @@ static int mlockall_child(void *arg)
 
 	if (fresh_file(f->s, f->s->len) || mlockall(f->flags))
 		return 1;
-	base = proc_kb("/proc/self/status", "VmLck:");
+	base = t_proc_kb("/proc/self/status", "VmLck:");
 	p = side_map(f->s, f->s->len);
 	if (!p)
 		return 2;
@@ -533,12 +533,12 @@ static int mlockall_child(void *arg)
 	}
 	say_locked(f->out, f->n, f->s, p);
 	say(f->out, f->n, f->unlock ? " VmLck:%ld" : " VmLck:+%ld",
-	    proc_kb("/proc/self/status", "VmLck:") - base);
+	    t_proc_kb("/proc/self/status", "VmLck:") - base);
 	if (side_unmap(f->s, p, f->s->len))
 		return 4;
 	/* Unmapping gives the locked memory back, locked or not. */
 	say(f->out, f->n, f->unlock ? " unmapped:%ld" : " unmapped:+%ld",
-	    proc_kb("/proc/self/status", "VmLck:") - base);
+	    t_proc_kb("/proc/self/status", "VmLck:") - base);
 	return 0;
 }
 
@@ -594,8 +594,8 @@ static int reclaim_child(void *arg)
 	int ctl_fd;
 
 	snprintf(ctl_path, sizeof(ctl_path), "conformance-ctl.%d", getpid());
-	if (!join_memcg(RECLAIM_CG, "max") ||
-	    make_pattern_file(ctl_path, LEN))
+	if (!t_join_memcg(RECLAIM_CG, "max") ||
+	    t_make_pattern_file(ctl_path, LEN))
 		return 1;
 	ctl_fd = open(ctl_path, O_RDONLY);
 	unlink(ctl_path);
@@ -613,7 +613,7 @@ static int reclaim_child(void *arg)
 		return 4;
 	for (size_t off = 0; off < LEN; off += PAGE)
 		(void)(read_first(ctl + off) + read_first(p + off));
-	cgroup_write("/sys/fs/cgroup/" RECLAIM_CG, "memory.reclaim", "1G");
+	t_cgroup_write("/sys/fs/cgroup/" RECLAIM_CG, "memory.reclaim", "1G");
 	say(f->out, f->n, " locked:%s control:%s", resident(p, f->s->len),
 	    resident(ctl, LEN));
 	munlockall();
@@ -645,7 +645,7 @@ static int dump_child(void *arg)
 	struct dump *d = arg;
 
 	if (setrlimit(RLIMIT_CORE, &unlimited) ||
-	    !write_string("/proc/self/coredump_filter", d->filter))
+	    !t_write_string("/proc/self/coredump_filter", d->filter))
 		return 1;
 	d->p[0] = 'D';
 	signal(SIGQUIT, SIG_DFL);
@@ -688,15 +688,15 @@ static const char *in_core(const char *path, void *p)
 static void dump_row(struct side *s, char *out, size_t n, const char *filter)
 {
 	struct dump d = { .p = s->p, .filter = filter };
-	long uses_pid = read_long(CORE_USES_PID);
+	long uses_pid = t_read_long(CORE_USES_PID);
 	char pattern[256] = "";
 	FILE *f = fopen(CORE_PATTERN, "r");
 	const char *what;
 	int st;
 
 	if (!f || !fgets(pattern, sizeof(pattern), f) || uses_pid < 0 ||
-	    !write_string(CORE_USES_PID, "0") ||
-	    !write_string(CORE_PATTERN, CORE_FILE)) {
+	    !t_write_string(CORE_USES_PID, "0") ||
+	    !t_write_string(CORE_PATTERN, CORE_FILE)) {
 		row_broken = "core_pattern or core_uses_pid not set";
 		if (f)
 			fclose(f);
@@ -705,15 +705,15 @@ static void dump_row(struct side *s, char *out, size_t n, const char *filter)
 	fclose(f);
 	pattern[strcspn(pattern, "\n")] = '\0';
 	unlink(CORE_FILE);
-	st = run_child(dump_child, &d);
+	st = t_run_child(dump_child, &d);
 	what = in_core(CORE_FILE, s->p);
 	if (!strcmp(what, "no core"))
 		row_broken = "no core was written";
 	say(out, n, "%s %s", st == KILLED(SIGQUIT) ? "SIGQUIT" : "not killed",
 	    what);
 	unlink(CORE_FILE);
-	if (!write_string(CORE_PATTERN, pattern) ||
-	    !write_long(CORE_USES_PID, uses_pid))
+	if (!t_write_string(CORE_PATTERN, pattern) ||
+	    !t_write_long(CORE_USES_PID, uses_pid))
 		row_broken = "core_pattern or core_uses_pid not restored";
 }
 
@@ -748,7 +748,7 @@ static void row_fork(struct side *s, char *out, size_t n)
 	/* The other side's child may have stored there in the same file. */
 	s->p[1] = 'x';
 	s->p[0] = 'p';
-	say(out, n, "child:%02x", run_child(write_child, s->p));
+	say(out, n, "child:%02x", t_run_child(write_child, s->p));
 	say(out, n, " parent:%02x", (unsigned char)s->p[1]);
 }
 
@@ -779,7 +779,7 @@ static void row_mprotect(struct side *s, char *out, size_t n)
 	struct vma v = { 0 };
 
 	say(out, n, "%s", res(mprotect(s->p, s->len, PROT_READ)));
-	vma_at(s->p, &v);
+	t_vma_at(s->p, &v);
 	say(out, n, " %s store:%s", v.perms,
 	    store_faults(s->p) ? "SEGV" : "ok");
 	say(out, n, " %s", res(mprotect(s->p, s->len, PROT_READ | PROT_WRITE)));
@@ -789,14 +789,14 @@ static void row_mprotect(struct side *s, char *out, size_t n)
 static void row_mprotect_part(struct side *s, char *out, size_t n)
 {
 	say(out, n, "%s", res(mprotect(s->p, PAGE, PROT_READ)));
-	say(out, n, " vmas:%d", vmas_in(s->p, s->len));
+	say(out, n, " vmas:%d", t_vmas_in(s->p, s->len));
 }
 
 static void row_munmap_part(struct side *s, char *out, size_t n)
 {
 	say(out, n, "%s", res(munmap(s->p + s->len - PAGE, PAGE)));
-	say(out, n, " vmas:%d", vmas_in(s->p, s->len));
-	if (vmas_in(s->p + s->len - PAGE, PAGE) == 0)
+	say(out, n, " vmas:%d", t_vmas_in(s->p, s->len));
+	if (t_vmas_in(s->p + s->len - PAGE, PAGE) == 0)
 		s->len -= PAGE;
 }
 
@@ -822,7 +822,7 @@ static void mremap_row(struct side *s, char *out, size_t n, size_t new_len,
 		if (q != s->p || new_len != s->len)
 			side_gone(s, q, new_len);
 	}
-	say(out, n, " vmas:%d", s->p ? vmas_in(s->p, s->len) : 0);
+	say(out, n, " vmas:%d", s->p ? t_vmas_in(s->p, s->len) : 0);
 }
 
 static void row_mremap_same(struct side *s, char *out, size_t n)
@@ -856,13 +856,13 @@ static void row_mremap_dontunmap(struct side *s, char *out, size_t n)
 
 static void row_userfaultfd(struct side *s, char *out, size_t n)
 {
-	int uffd = uffd_open(), err;
+	int uffd = t_uffd_open(), err;
 
 	if (uffd < 0) {
 		say(out, n, "no userfaultfd: %s", strerrorname_np(-uffd));
 		return;
 	}
-	err = uffd_register(uffd, s->p, s->len);
+	err = t_uffd_register(uffd, s->p, s->len);
 	say(out, n, "%s", err ? strerrorname_np(-err) : "0");
 	close(uffd);
 }
@@ -921,16 +921,16 @@ static bool overcommit_restore(const struct overcommit *o);
  */
 static bool strict_overcommit(struct overcommit *o, long limit_kb)
 {
-	o->policy = read_long(OVERCOMMIT);
-	o->kb = read_long(OVERCOMMIT_KB);
-	o->pct = read_long(OVERCOMMIT_PCT);
+	o->policy = t_read_long(OVERCOMMIT);
+	o->kb = t_read_long(OVERCOMMIT_KB);
+	o->pct = t_read_long(OVERCOMMIT_PCT);
 	if (o->policy < 0 || o->kb < 0 || o->pct < 0)
 		return false;
-	if (write_long(OVERCOMMIT_KB, meminfo_kb("MemTotal:") * 4) &&
-	    write_string(OVERCOMMIT, "2") &&
+	if (t_write_long(OVERCOMMIT_KB, t_meminfo_kb("MemTotal:") * 4) &&
+	    t_write_string(OVERCOMMIT, "2") &&
 	    (!limit_kb ||
-	     write_long(OVERCOMMIT_KB, meminfo_kb("Committed_AS:") + limit_kb -
-			meminfo_kb("SwapTotal:"))))
+	     t_write_long(OVERCOMMIT_KB, t_meminfo_kb("Committed_AS:") + limit_kb -
+			t_meminfo_kb("SwapTotal:"))))
 		return true;
 	overcommit_restore(o);
 	return false;
@@ -939,9 +939,9 @@ static bool strict_overcommit(struct overcommit *o, long limit_kb)
 static bool overcommit_restore(const struct overcommit *o)
 {
 	/* kbytes and ratio are exclusive: writing one zeroes the other. */
-	return write_long(OVERCOMMIT, o->policy) &&
-	       (o->kb ? write_long(OVERCOMMIT_KB, o->kb) :
-			write_long(OVERCOMMIT_PCT, o->pct));
+	return t_write_long(OVERCOMMIT, o->policy) &&
+	       (o->kb ? t_write_long(OVERCOMMIT_KB, o->kb) :
+			t_write_long(OVERCOMMIT_PCT, o->pct));
 }
 
 /* @kb in MiB, to the nearest 8: coarser than what else moves meanwhile. */
@@ -963,15 +963,15 @@ static void row_commit_charge(struct side *s, char *out, size_t n)
 		say(out, n, "ftruncate: %s", strerrorname_np(errno));
 		return;
 	}
-	before = meminfo_kb("Committed_AS:");
+	before = t_meminfo_kb("Committed_AS:");
 	p = side_map(s, BIG);
-	mapped = meminfo_kb("Committed_AS:");
+	mapped = t_meminfo_kb("Committed_AS:");
 	if (p)
 		memset(p, 'a', BIG);
-	written = meminfo_kb("Committed_AS:");
+	written = t_meminfo_kb("Committed_AS:");
 	if (p && side_unmap(s, p, BIG))
 		say(out, n, "unmap failed ");
-	unmapped = meminfo_kb("Committed_AS:");
+	unmapped = t_meminfo_kb("Committed_AS:");
 	say(out, n, "%s map:%+ldM write:%+ldM unmap:%+ldM", p ? "0" : "failed",
 	    mib8(mapped - before), mib8(written - mapped),
 	    mib8(unmapped - before));
@@ -984,9 +984,9 @@ static void row_commit_charge(struct side *s, char *out, size_t n)
  */
 static void overcommit_row(struct side *s, char *out, size_t n, double scale)
 {
-	size_t len = (size_t)(meminfo_kb("MemTotal:") * scale) * 1024 /
+	size_t len = (size_t)(t_meminfo_kb("MemTotal:") * scale) * 1024 /
 		     PAGE * PAGE;
-	struct overcommit o = { .policy = read_long(OVERCOMMIT) };
+	struct overcommit o = { .policy = t_read_long(OVERCOMMIT) };
 	const char *mode[] = { "0", "1" };
 
 	if (o.policy < 0 || fresh_file(s, len)) {
@@ -996,7 +996,7 @@ static void overcommit_row(struct side *s, char *out, size_t n, double scale)
 	for (size_t i = 0; i < ARRAY_SIZE(mode); i++) {
 		char *p;
 
-		if (!write_string(OVERCOMMIT, mode[i])) {
+		if (!t_write_string(OVERCOMMIT, mode[i])) {
 			say(out, n, " mode %s not set", mode[i]);
 			continue;
 		}
@@ -1006,7 +1006,7 @@ static void overcommit_row(struct side *s, char *out, size_t n, double scale)
 		if (p && side_unmap(s, p, len))
 			say(out, n, " unmap failed");
 	}
-	if (!write_long(OVERCOMMIT, o.policy))
+	if (!t_write_long(OVERCOMMIT, o.policy))
 		say(out, n, " mode not restored");
 	fresh_file(s, s->len);
 }
@@ -1054,7 +1054,7 @@ static int charge_child(void *arg)
 	long before;
 	char *p;
 
-	if (!join_memcg(CHARGE_CG, "max"))
+	if (!t_join_memcg(CHARGE_CG, "max"))
 		return 1;
 	if (fresh_file(f->s, BIG))
 		return 2;
@@ -1205,8 +1205,8 @@ TEST(private_anonymous_memory_under_strict_overcommit)
 	neoos = native;
 	neoos.neoos = true;
 	ASSERT_TRUE(strict_overcommit(&o, BIG / 1024 * 3 / 2));
-	nat = run_child(fill_child, &native);
-	neo = run_child(fill_child, &neoos);
+	nat = t_run_child(fill_child, &native);
+	neo = t_run_child(fill_child, &neoos);
 	EXPECT_TRUE(overcommit_restore(&o));
 	EXPECT_EQ(0, nat) TH_LOG("mmap(2) did not fit: the limit is wrong");
 	EXPECT_EQ(10, neo) TH_LOG("neoos: %s", neo == KILLED(SIGBUS) ?

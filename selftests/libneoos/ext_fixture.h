@@ -20,7 +20,7 @@ FIXTURE_SETUP(ext)
 {
 	snprintf(self->path, sizeof(self->path), "%s.%d",
 		 program_invocation_short_name, getpid());
-	ASSERT_EQ(0, make_pattern_file(self->path, FILE_SIZE));
+	ASSERT_EQ(0, t_make_pattern_file(self->path, FILE_SIZE));
 	self->rw = open(self->path, O_RDWR);
 	self->ro = open(self->path, O_RDONLY);
 	ASSERT_LE(0, self->rw);

@@ -74,11 +74,11 @@ TEST_F(ext, read_write_by_id)
 	ASSERT_NE(NULL, p);
 	ASSERT_EQ(E_OK, sys_mmap_read(id, 0, buf, 2 * PAGE + 10));
 	for (int i = 0; i < 2 * PAGE + 10; i++) {
-		ASSERT_EQ(pattern_byte(5 + i), buf[i]) TH_LOG("byte %d", i);
+		ASSERT_EQ(t_pattern_byte(5 + i), buf[i]) TH_LOG("byte %d", i);
 	}
 	ASSERT_EQ(E_OK, sys_mmap_write(id, PAGE - 2, "Hello", 5));
 	EXPECT_EQ(0, memcmp(p + PAGE - 2, "Hello", 5));
-	EXPECT_EQ('H', file_byte(self->path, 5 + PAGE - 2));
+	EXPECT_EQ('H', t_file_byte(self->path, 5 + PAGE - 2));
 	/* Bounds: not one byte past the end. */
 	EXPECT_EQ(E_INVAL, sys_mmap_read(id, 2 * PAGE + 10, buf, 1));
 	EXPECT_EQ(E_INVAL, sys_mmap_read(id, 1, buf, 2 * PAGE + 10));
@@ -93,7 +93,7 @@ TEST_F(ext, read_write_by_id)
 	ASSERT_NE(NULL, p);
 	ASSERT_EQ(E_OK, sys_mmap_write(pid_, 0, "zz", 2));
 	EXPECT_EQ('z', p[0]);
-	EXPECT_EQ(pattern_byte(0), file_byte(self->path, 0));
+	EXPECT_EQ(t_pattern_byte(0), t_file_byte(self->path, 0));
 
 	/* Protection: no reading PROT_NONE, no writing read-only. */
 	p = sys_mmap_ex(NULL, PAGE, NEOOS_PROT_NONE, NEOOS_MAP_SHARED,
@@ -335,7 +335,7 @@ TEST_F(ext, stats_count_live_objects)
 	struct leak_snap before;
 	uint64_t id;
 
-	leak_snapshot(&before);
+	t_leak_snapshot(&before);
 	ASSERT_NE(NULL, sys_mmap_ex(NULL, PAGE, NEOOS_PROT_READ,
 				    NEOOS_MAP_SHARED, self->ro, 0, &id));
 	ASSERT_EQ(E_OK, neoos_stats(&during));
@@ -475,7 +475,7 @@ TEST(info_path_longer_than_path_max)
 		.fd = fd, .prot = NEOOS_PROT_READ, .flags = NEOOS_MAP_SHARED,
 		.length = PAGE,
 	};
-	ASSERT_EQ(0, dev_map(dev, &m));
+	ASSERT_EQ(0, t_dev_map(dev, &m));
 	buf = calloc(1, 2 * 4096);
 	ASSERT_NE(NULL, buf);
 	info = (struct neoos_info){
@@ -492,7 +492,7 @@ TEST(info_path_longer_than_path_max)
 	EXPECT_EQ(99, strlen(buf));
 	EXPECT_EQ(0, strncmp(native_path, buf, 99));
 
-	EXPECT_EQ(0, dev_unmap(dev, m.addr, PAGE));
+	EXPECT_EQ(0, t_dev_unmap(dev, m.addr, PAGE));
 	munmap(q, PAGE);
 	close(fd);
 	close(dev);

@@ -26,13 +26,13 @@ TEST_F(ext, prot_none_and_read_only)
 			      self->rw, 0, &id);
 
 	ASSERT_NE(NULL, p);
-	EXPECT_EQ(KILLED(SIGSEGV), run_child(touch_read, p));
+	EXPECT_EQ(KILLED(SIGSEGV), t_run_child(t_touch_read, p));
 	ASSERT_EQ(E_OK, sys_mprotect(id, NEOOS_PROT_READ));
-	EXPECT_EQ(pattern_byte(0), (unsigned char)p[0]);
-	EXPECT_EQ(KILLED(SIGSEGV), run_child(touch_write, p));
+	EXPECT_EQ(t_pattern_byte(0), (unsigned char)p[0]);
+	EXPECT_EQ(KILLED(SIGSEGV), t_run_child(t_touch_write, p));
 	ASSERT_EQ(E_OK, sys_mprotect(id, NEOOS_PROT_READ | NEOOS_PROT_WRITE));
 	p[0] = 'w';
-	EXPECT_EQ('w', file_byte(self->path, 0));
+	EXPECT_EQ('w', t_file_byte(self->path, 0));
 	EXPECT_EQ(E_OK, sys_munmap_id(id));
 }
 
@@ -67,14 +67,14 @@ TEST_F(ext, private_is_copy_on_write)
 	priv[1] = 'P';
 	priv[2] = 'Q';
 	EXPECT_EQ('S', shared[1]);
-	EXPECT_EQ('S', file_byte(self->path, 1));
-	EXPECT_EQ(pattern_byte(2), file_byte(self->path, 2));
+	EXPECT_EQ('S', t_file_byte(self->path, 1));
+	EXPECT_EQ(t_pattern_byte(2), t_file_byte(self->path, 2));
 	/* After it, the page is the mapping's own. */
 	shared[3] = 'T';
-	EXPECT_EQ(pattern_byte(3), (unsigned char)priv[3]);
+	EXPECT_EQ(t_pattern_byte(3), (unsigned char)priv[3]);
 	EXPECT_EQ(E_OK, sys_munmap_id(id));
 	EXPECT_EQ(E_OK, sys_munmap(shared, PAGE));
-	EXPECT_EQ('S', file_byte(self->path, 1));
+	EXPECT_EQ('S', t_file_byte(self->path, 1));
 }
 
 TEST(anonymous_shared_with_child_private_not)
@@ -148,7 +148,7 @@ TEST(anonymous_too_large_like_mmap)
 				native = errno;
 			else
 				munmap(q, lens[i]);
-			err = dev_map(dev, &m);
+			err = t_dev_map(dev, &m);
 			EXPECT_EQ(-native, err)
 				TH_LOG("%s anonymous, %#llx bytes: mmap(2) %s, neoos %s",
 				       t ? "private" : "shared",
@@ -218,7 +218,7 @@ TEST_F(ext, msync_sync_reaches_device)
 	ASSERT_NE(NULL, p);
 	memset(p + 3 * PAGE, 'Y', PAGE);
 	EXPECT_EQ(E_OK, sys_msync(id, 3 * PAGE, PAGE, NEOOS_MS_SYNC));
-	ASSERT_EQ(0, disk_bytes(self->path, 3 * PAGE, buf, PAGE));
+	ASSERT_EQ(0, t_disk_bytes(self->path, 3 * PAGE, buf, PAGE));
 	EXPECT_EQ('Y', buf[0]);
 	EXPECT_EQ('Y', buf[PAGE - 1]);
 	EXPECT_EQ(E_OK, sys_msync(id, 0, 0, NEOOS_MS_ASYNC));
@@ -251,7 +251,7 @@ TEST_F(ext, msync_range_is_the_mappings_bytes)
 	EXPECT_EQ(E_INVAL, sys_msync(id, 101, 0, NEOOS_MS_SYNC));
 	EXPECT_EQ(E_INVAL, sys_msync(id, 99, 2, NEOOS_MS_SYNC));
 	EXPECT_EQ(E_OK, sys_munmap_id(id));
-	EXPECT_EQ('M', file_byte(self->path, 109));
+	EXPECT_EQ('M', t_file_byte(self->path, 109));
 }
 
 TEST_F(ext, noexec_mount_refuses_exec)
@@ -266,7 +266,7 @@ TEST_F(ext, noexec_mount_refuses_exec)
 	mkdir("noexec", 0755);
 	ASSERT_EQ(0, mount("tmpfs", "noexec", "tmpfs", MS_NOEXEC, NULL));
 	snprintf(path, sizeof(path), "noexec/f");
-	ASSERT_EQ(0, make_pattern_file(path, PAGE));
+	ASSERT_EQ(0, t_make_pattern_file(path, PAGE));
 	fd = open(path, O_RDWR);
 	ASSERT_LE(0, fd);
 	EXPECT_EQ(NULL, sys_mmap_ex(NULL, PAGE, NEOOS_PROT_READ | NEOOS_PROT_EXEC,
@@ -304,14 +304,14 @@ static int sealed_child(void *arg)
 	CHK(sys_munmap_id(id) == E_PERM);
 	CHK(sys_munmap(p, FILE_SIZE) == E_PERM);
 	CHK(sys_mmap_info(id, &info) == E_OK && info.addr == p);
-	CHK(vmas_in(p, FILE_SIZE) == 1);
+	CHK(t_vmas_in(p, FILE_SIZE) == 1);
 	return 0;
 }
 
 /* A mapping sealed with mseal(2) (6.10 and later) cannot be unmapped. */
 TEST_F(ext, sealed_mapping_survives_unmap)
 {
-	int ret = run_child(sealed_child, &self->ro);
+	int ret = t_run_child(sealed_child, &self->ro);
 
 	if (ret == 77)
 		SKIP(return, "no mseal(2) in this kernel (it came in 6.10)");
@@ -339,10 +339,10 @@ TEST(prot_exec_runs_code_and_only_then)
 	p = sys_mmap_ex(NULL, sizeof(ret42), NEOOS_PROT_READ | NEOOS_PROT_EXEC,
 			NEOOS_MAP_PRIVATE, fd, 0, &id);
 	ASSERT_NE(NULL, p);
-	EXPECT_EQ(0, run_child(call_it, p));
+	EXPECT_EQ(0, t_run_child(call_it, p));
 	/* Without EXEC, calling it faults as Linux would. */
 	ASSERT_EQ(E_OK, sys_mprotect(id, NEOOS_PROT_READ));
-	EXPECT_EQ(KILLED(SIGSEGV), run_child(call_it, p));
+	EXPECT_EQ(KILLED(SIGSEGV), t_run_child(call_it, p));
 	EXPECT_EQ(E_OK, sys_munmap_id(id));
 	close(fd);
 	unlink("extended_code");
@@ -370,8 +370,8 @@ TEST_F(ext, private_file_mapping_cow_between_parent_and_child)
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 	EXPECT_EQ('p', p[0]);
-	EXPECT_EQ((char)pattern_byte(1), p[1]);
-	EXPECT_EQ(pattern_byte(0), file_byte(self->path, 0));
+	EXPECT_EQ((char)t_pattern_byte(1), p[1]);
+	EXPECT_EQ(t_pattern_byte(0), t_file_byte(self->path, 0));
 	EXPECT_EQ(E_OK, sys_munmap_id(id));
 }
 

@@ -48,7 +48,7 @@ static int loop_mount(FIXTURE_DATA(fs) *self, const FIXTURE_VARIANT(fs) *variant
 	FILE *f;
 
 	snprintf(img, sizeof(img), "fs_test.%s.img", variant->type);
-	if (sh("modprobe %s 2>/dev/null; truncate -s %dM %s", variant->type,
+	if (t_sh("modprobe %s 2>/dev/null; truncate -s %dM %s", variant->type,
 	       variant->image_mb, img))
 		return -1;
 	snprintf(img, sizeof(img), "losetup -f --show fs_test.%s.img",
@@ -58,7 +58,7 @@ static int loop_mount(FIXTURE_DATA(fs) *self, const FIXTURE_VARIANT(fs) *variant
 		return -1;
 	pclose(f);
 	self->loop[strcspn(self->loop, "\n")] = 0;
-	if (sh("%s %s >/dev/null", variant->mkfs, self->loop))
+	if (t_sh("%s %s >/dev/null", variant->mkfs, self->loop))
 		return -1;
 	return mount(self->loop, self->dir, variant->type, 0, NULL);
 }
@@ -71,7 +71,7 @@ FIXTURE_SETUP(fs)
 		ASSERT_LE(0, self->memfd);
 		snprintf(self->path, sizeof(self->path), "/proc/self/fd/%d",
 			 self->memfd);
-		ASSERT_EQ(0, make_pattern_file(self->path, FILE_SIZE));
+		ASSERT_EQ(0, t_make_pattern_file(self->path, FILE_SIZE));
 		return;
 	}
 	if (geteuid())
@@ -86,7 +86,7 @@ FIXTURE_SETUP(fs)
 	}
 	self->mounted = true;
 	snprintf(self->path, sizeof(self->path), "%s/file", self->dir);
-	ASSERT_EQ(0, make_pattern_file(self->path, FILE_SIZE));
+	ASSERT_EQ(0, t_make_pattern_file(self->path, FILE_SIZE));
 }
 
 FIXTURE_TEARDOWN(fs)
@@ -96,10 +96,10 @@ FIXTURE_TEARDOWN(fs)
 	if (self->mounted && umount(self->dir))
 		perror("umount");
 	if (self->loop[0])
-		sh("losetup -d %s", self->loop);
+		t_sh("losetup -d %s", self->loop);
 	if (self->dir[0]) {
 		rmdir(self->dir);
-		sh("rm -f fs_test.%s.img", variant->type);
+		t_sh("rm -f fs_test.%s.img", variant->type);
 	}
 }
 
@@ -116,17 +116,17 @@ TEST_F(fs, stores_shared_with_read_and_written_back)
 	ASSERT_LE(0, fd);
 	p = sys_mmap(fd, 0, FILE_SIZE);
 	ASSERT_NE(NULL, p) TH_LOG("E %d", sys_errno());
-	EXPECT_EQ(pattern_byte(5 * PAGE + 3), (unsigned char)p[5 * PAGE + 3]);
+	EXPECT_EQ(t_pattern_byte(5 * PAGE + 3), (unsigned char)p[5 * PAGE + 3]);
 	memset(p + 7 * PAGE, 'F', PAGE);
-	EXPECT_EQ('F', file_byte(self->path, 7 * PAGE + 100));
+	EXPECT_EQ('F', t_file_byte(self->path, 7 * PAGE + 100));
 	EXPECT_EQ(E_OK, sys_munmap(p, FILE_SIZE));
 	sys_close(fd);
 	if (on_disk(variant)) {
 		/* From the device, not the page cache. */
-		drop_caches();
+		t_drop_caches();
 	}
-	EXPECT_EQ('F', file_byte(self->path, 7 * PAGE + 100));
-	EXPECT_EQ(pattern_byte(8 * PAGE), file_byte(self->path, 8 * PAGE));
+	EXPECT_EQ('F', t_file_byte(self->path, 7 * PAGE + 100));
+	EXPECT_EQ(t_pattern_byte(8 * PAGE), t_file_byte(self->path, 8 * PAGE));
 }
 
 TEST_F(fs, read_only_refuses_stores)
@@ -137,8 +137,8 @@ TEST_F(fs, read_only_refuses_stores)
 	ASSERT_LE(0, fd);
 	p = sys_mmap(fd, PAGE, PAGE);
 	ASSERT_NE(NULL, p);
-	EXPECT_EQ(pattern_byte(PAGE), (unsigned char)p[0]);
-	EXPECT_EQ(KILLED(SIGSEGV), run_child(touch_write, p));
+	EXPECT_EQ(t_pattern_byte(PAGE), (unsigned char)p[0]);
+	EXPECT_EQ(KILLED(SIGSEGV), t_run_child(t_touch_write, p));
 	EXPECT_EQ(E_OK, sys_munmap(p, PAGE));
 	close(fd);
 }
@@ -152,8 +152,8 @@ TEST_F(fs, truncate_gives_sigbus)
 	p = sys_mmap(fd, 0, FILE_SIZE);
 	ASSERT_NE(NULL, p);
 	ASSERT_EQ(0, ftruncate(fd, 2 * PAGE));
-	EXPECT_EQ(0, run_child(touch_read, p + PAGE));
-	EXPECT_EQ(KILLED(SIGBUS), run_child(touch_read, p + 9 * PAGE));
+	EXPECT_EQ(0, t_run_child(t_touch_read, p + PAGE));
+	EXPECT_EQ(KILLED(SIGBUS), t_run_child(t_touch_read, p + 9 * PAGE));
 	EXPECT_EQ(E_OK, sys_munmap(p, FILE_SIZE));
 	sys_close(fd);
 }
@@ -168,15 +168,15 @@ TEST_F(fs, unaligned_and_private)
 	ASSERT_LE(0, fd);
 	p = sys_mmap(fd, 3 * PAGE + 77, 1000);
 	ASSERT_NE(NULL, p);
-	EXPECT_EQ(pattern_byte(3 * PAGE + 77), p[0]);
-	EXPECT_EQ(pattern_byte(3 * PAGE + 77 + 999), p[999]);
+	EXPECT_EQ(t_pattern_byte(3 * PAGE + 77), p[0]);
+	EXPECT_EQ(t_pattern_byte(3 * PAGE + 77 + 999), p[999]);
 	EXPECT_EQ(E_OK, sys_munmap(p, 1000));
 
 	q = sys_mmap_ex(NULL, PAGE, NEOOS_PROT_READ | NEOOS_PROT_WRITE,
 			NEOOS_MAP_PRIVATE, fd, 0, &id);
 	ASSERT_NE(NULL, q);
 	q[0] = 'P';
-	EXPECT_EQ(pattern_byte(0), file_byte(self->path, 0));
+	EXPECT_EQ(t_pattern_byte(0), t_file_byte(self->path, 0));
 	EXPECT_EQ(E_OK, sys_munmap_id(id));
 	sys_close(fd);
 }
@@ -201,10 +201,10 @@ FIXTURE_SETUP(huge)
 	self->nr_before = -1;
 	if (geteuid())
 		SKIP(return, "reserving huge pages and mounting hugetlbfs need root");
-	self->nr_before = nr_hugepages(-1);
+	self->nr_before = t_nr_hugepages(-1);
 	if (self->nr_before < 0)
 		SKIP(return, "no /proc/sys/vm/nr_hugepages: kernel without hugetlb");
-	if (nr_hugepages(self->nr_before + 4) < self->nr_before + 4)
+	if (t_nr_hugepages(self->nr_before + 4) < self->nr_before + 4)
 		SKIP(return, "could not reserve 4 huge pages (memory fragmented?)");
 	mkdir(HUGE_DIR, 0755);
 	ASSERT_EQ(0, mount("none", HUGE_DIR, "hugetlbfs", 0, "pagesize=2M"));
@@ -218,7 +218,7 @@ FIXTURE_SETUP(huge)
 		 self->fd, 0);
 	ASSERT_NE(MAP_FAILED, p);
 	for (size_t i = 0; i < 2 * HUGE; i += PAGE)
-		p[i] = pattern_byte(i);
+		p[i] = t_pattern_byte(i);
 	ASSERT_EQ(0, munmap(p, 2 * HUGE));
 }
 
@@ -236,7 +236,7 @@ FIXTURE_TEARDOWN(huge)
 		EXPECT_EQ(0, umount(HUGE_DIR)) TH_LOG("umount: %s", strerror(errno));
 	rmdir(HUGE_DIR);
 	if (self->nr_before >= 0)
-		nr_hugepages(self->nr_before);
+		t_nr_hugepages(self->nr_before);
 }
 
 /* Huge-page aligned, served by the huge pages, written through. */
@@ -247,7 +247,7 @@ TEST_F(huge, maps_huge_pages)
 	p = sys_mmap(self->fd, HUGE, HUGE);
 	ASSERT_NE(NULL, p) TH_LOG("E %d", sys_errno());
 	EXPECT_EQ(0, (uintptr_t)p % HUGE);
-	EXPECT_EQ(pattern_byte(HUGE + 5 * PAGE), p[5 * PAGE]);
+	EXPECT_EQ(t_pattern_byte(HUGE + 5 * PAGE), p[5 * PAGE]);
 	p[7 * PAGE] = 'H';
 	EXPECT_EQ(E_OK, sys_munmap(p, HUGE));
 
@@ -269,7 +269,7 @@ TEST_F(huge, target_mmap_refusal_leaves_nothing)
 	struct leak_snap before;
 	unsigned char *p;
 
-	leak_snapshot(&before);
+	t_leak_snapshot(&before);
 	for (int i = 0; i < 16; i++) {
 		EXPECT_EQ(NULL, sys_mmap(self->fd, PAGE, HUGE));
 		EXPECT_EQ(E_INVAL, sys_errno());
@@ -278,7 +278,7 @@ TEST_F(huge, target_mmap_refusal_leaves_nothing)
 
 	p = sys_mmap(self->fd, 0, HUGE);
 	ASSERT_NE(NULL, p);
-	EXPECT_EQ(pattern_byte(3 * PAGE), p[3 * PAGE]);
+	EXPECT_EQ(t_pattern_byte(3 * PAGE), p[3 * PAGE]);
 	EXPECT_EQ(E_OK, sys_munmap(p, HUGE));
 }
 

@@ -24,7 +24,7 @@ FIXTURE_SETUP(iflags)
 {
 	snprintf(self->path, sizeof(self->path), "security_iflags.%d",
 		 getpid());
-	ASSERT_EQ(0, make_pattern_file(self->path, FSIZE));
+	ASSERT_EQ(0, t_make_pattern_file(self->path, FSIZE));
 	self->rw = open(self->path, O_RDWR);
 	ASSERT_LE(0, self->rw);
 }
@@ -77,7 +77,7 @@ TEST_F(iflags, append_only)
 	p = sys_mmap_ex(NULL, FSIZE, NEOOS_PROT_READ, NEOOS_MAP_SHARED, ro, 0,
 			&id);
 	ASSERT_NE(NULL, p);
-	EXPECT_TRUE(mem_is_pattern(p, FSIZE));
+	EXPECT_TRUE(t_mem_is_pattern(p, FSIZE));
 	EXPECT_EQ(E_PERM, sys_mprotect(id, NEOOS_PROT_READ | NEOOS_PROT_WRITE));
 	EXPECT_EQ(E_OK, sys_munmap_id(id));
 	/* Private copies are the mapper's own. */
@@ -87,7 +87,7 @@ TEST_F(iflags, append_only)
 	memset(p, 'a', FSIZE);
 	EXPECT_EQ(E_OK, sys_munmap_id(id));
 	close(ro);
-	EXPECT_TRUE(file_is_pattern(self->path, FSIZE));
+	EXPECT_TRUE(t_file_is_pattern(self->path, FSIZE));
 }
 
 TEST_F(iflags, immutable)
@@ -108,11 +108,11 @@ TEST_F(iflags, immutable)
 	p = sys_mmap(self->rw, 0, FSIZE);
 	EXPECT_EQ(n == MAP_FAILED, p == NULL);
 	if (n != MAP_FAILED) {
-		int sig = run_child(touch_write, n);
+		int sig = t_run_child(t_touch_write, n);
 
 		EXPECT_TRUE(sig == KILLED(SIGBUS) || sig == KILLED(SIGSEGV))
 			TH_LOG("mmap(2) store into immutable file: %d", sig);
-		EXPECT_EQ(sig, run_child(touch_write, p));
+		EXPECT_EQ(sig, t_run_child(t_touch_write, p));
 		munmap(n, FSIZE);
 	}
 	if (p)
@@ -121,7 +121,7 @@ TEST_F(iflags, immutable)
 	ASSERT_LE(0, ro);
 	p = sys_mmap(ro, 0, FSIZE);
 	ASSERT_NE(NULL, p);
-	EXPECT_TRUE(mem_is_pattern(p, FSIZE));
+	EXPECT_TRUE(t_mem_is_pattern(p, FSIZE));
 	EXPECT_EQ(E_PERM, sys_mprotect(ID_AT(p), NEOOS_PROT_READ |
 						 NEOOS_PROT_WRITE));
 	EXPECT_EQ(E_OK, sys_munmap(p, FSIZE));
@@ -133,16 +133,16 @@ TEST_F(iflags, immutable)
 			self->rw, 0, &id);
 	ASSERT_NE(NULL, p);
 	if (sys_mprotect(id, NEOOS_PROT_READ | NEOOS_PROT_WRITE) == E_OK) {
-		int sig = run_child(touch_write, p);
+		int sig = t_run_child(t_touch_write, p);
 
 		EXPECT_TRUE(sig == KILLED(SIGBUS) || sig == KILLED(SIGSEGV))
 			TH_LOG("store into immutable file: %d", sig);
 	}
 	EXPECT_EQ(E_OK, sys_munmap_id(id));
 	close(ro);
-	EXPECT_TRUE(file_is_pattern(self->path, FSIZE));
-	drop_caches();
-	EXPECT_TRUE(file_is_pattern(self->path, FSIZE));
+	EXPECT_TRUE(t_file_is_pattern(self->path, FSIZE));
+	t_drop_caches();
+	EXPECT_TRUE(t_file_is_pattern(self->path, FSIZE));
 }
 
 /* A swap file: pages of zeros with a version-1 swap header. */

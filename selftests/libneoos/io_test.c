@@ -31,20 +31,20 @@ FIXTURE_SETUP(dm)
 
 	if (geteuid())
 		SKIP(return, "device-mapper and mount need root");
-	if (sh("command -v dmsetup losetup mkfs.ext4 >/dev/null"))
+	if (t_sh("command -v dmsetup losetup mkfs.ext4 >/dev/null"))
 		SKIP(return, "dmsetup, losetup or mkfs.ext4 missing");
-	sh("modprobe dm_mod 2>/dev/null; modprobe loop 2>/dev/null");
-	ASSERT_EQ(0, sh("truncate -s %dM io_test.img", IMG_MB));
+	t_sh("modprobe dm_mod 2>/dev/null; modprobe loop 2>/dev/null");
+	ASSERT_EQ(0, t_sh("truncate -s %dM io_test.img", IMG_MB));
 	f = popen("losetup -f --show io_test.img", "r");
 	ASSERT_NE(NULL, f);
 	ASSERT_NE(NULL, fgets(self->loop, sizeof(self->loop), f));
 	pclose(f);
 	self->loop[strcspn(self->loop, "\n")] = 0;
 	self->sectors = IMG_MB * 2048UL;
-	ASSERT_EQ(0, sh("dmsetup create %s --table '0 %lu linear %s 0'",
+	ASSERT_EQ(0, t_sh("dmsetup create %s --table '0 %lu linear %s 0'",
 			DM_NAME, self->sectors, self->loop));
 	/* No journal: a failed write must not take the filesystem down. */
-	ASSERT_EQ(0, sh("mkfs.ext4 -q -F -O ^has_journal /dev/mapper/%s",
+	ASSERT_EQ(0, t_sh("mkfs.ext4 -q -F -O ^has_journal /dev/mapper/%s",
 			DM_NAME));
 	snprintf(self->dir, sizeof(self->dir), "io_mnt");
 	mkdir(self->dir, 0755);
@@ -57,9 +57,9 @@ FIXTURE_TEARDOWN(dm)
 {
 	if (self->mounted && umount(self->dir))
 		perror("umount");
-	sh("dmsetup remove --retry %s 2>/dev/null", DM_NAME);
+	t_sh("dmsetup remove --retry %s 2>/dev/null", DM_NAME);
 	if (self->loop[0])
-		sh("losetup -d %s", self->loop);
+		t_sh("losetup -d %s", self->loop);
 	unlink("io_test.img");
 	rmdir(self->dir);
 }
@@ -67,7 +67,7 @@ FIXTURE_TEARDOWN(dm)
 static int dm_table(const char *table)
 {
 	/* No flush, no freeze: dirty pages must meet the new table. */
-	return sh("dmsetup suspend --nolockfs --noflush %s && "
+	return t_sh("dmsetup suspend --nolockfs --noflush %s && "
 		  "dmsetup reload %s --table '%s' && dmsetup resume %s",
 		  DM_NAME, DM_NAME, table, DM_NAME);
 }
@@ -94,7 +94,7 @@ static int settled_file(const char *dir, char *path, size_t len)
 	int fd;
 
 	snprintf(path, len, "%s/data", dir);
-	if (make_pattern_file(path, 4 * PAGE))
+	if (t_make_pattern_file(path, 4 * PAGE))
 		return -1;
 	fd = open(path, O_RDWR);
 	if (fd < 0 || fsync(fd))
@@ -134,8 +134,8 @@ TEST_F(dm, munmap_reports_eio_once_then_recovers)
 	memset(p + 3 * PAGE, 'R', PAGE);
 	EXPECT_EQ(E_OK, sys_munmap(p, 4 * PAGE));
 	close(fd);
-	drop_caches();
-	EXPECT_EQ('R', file_byte(path, 3 * PAGE + 10));
+	t_drop_caches();
+	EXPECT_EQ('R', t_file_byte(path, 3 * PAGE + 10));
 }
 
 TEST_F(dm, msync_reports_eio_once)
@@ -193,14 +193,14 @@ TEST_F(dm, store_into_hole_on_full_fs_sigbus)
 
 	snprintf(fill, sizeof(fill), "%s/fill", self->dir);
 	/* Fill the filesystem, then map a sparse file larger than it. */
-	sh("dd if=/dev/zero of=%s bs=1M 2>/dev/null", fill);
+	t_sh("dd if=/dev/zero of=%s bs=1M 2>/dev/null", fill);
 	snprintf(path, sizeof(path), "%s/sparse", self->dir);
 	fd = open(path, O_RDWR | O_CREAT, 0644);
 	ASSERT_LE(0, fd);
 	ASSERT_EQ(0, ftruncate(fd, 64 << 20));
 	p = sys_mmap(fd, 0, 64 << 20);
 	ASSERT_NE(NULL, p);
-	EXPECT_EQ(KILLED(SIGBUS), run_child(fill_hole, p));
+	EXPECT_EQ(KILLED(SIGBUS), t_run_child(fill_hole, p));
 	EXPECT_EQ(E_OK, sys_munmap(p, 64 << 20));
 	close(fd);
 }

@@ -87,11 +87,11 @@ static void check_parent_intact(struct __test_metadata *_metadata,
 	ASSERT_EQ(E_OK, sys_mmap_info(id, &info));
 	EXPECT_EQ(p, info.addr);
 	EXPECT_EQ(FSIZE, info.length);
-	EXPECT_EQ(vmas_in(p, FSIZE), 1);
+	EXPECT_EQ(t_vmas_in(p, FSIZE), 1);
 	EXPECT_EQ(E_OK, sys_mmap_read(id, 0, b, FSIZE));
-	EXPECT_TRUE(mem_is_pattern(b, FSIZE));
-	EXPECT_TRUE(mem_is_pattern(p, FSIZE));
-	EXPECT_TRUE(file_is_pattern(path, FSIZE));
+	EXPECT_TRUE(t_mem_is_pattern(b, FSIZE));
+	EXPECT_TRUE(t_mem_is_pattern(p, FSIZE));
+	EXPECT_TRUE(t_file_is_pattern(path, FSIZE));
 }
 
 static void guess_run(struct __test_metadata *_metadata, const char *path,
@@ -108,7 +108,7 @@ static void guess_run(struct __test_metadata *_metadata, const char *path,
 	ASSERT_LE(0, pid);
 	if (pid == 0) {
 		close(pr.to_child[1]);
-		if (user && drop_to_user())
+		if (user && t_drop_to_user())
 			_exit(100);
 		_exit(guess_child(&pr));
 	}
@@ -212,7 +212,7 @@ static int scm_child(int sock)
 	uint64_t ids[4];
 	int dev;
 
-	CHK(drop_to_user() == 0);
+	CHK(t_drop_to_user() == 0);
 	CHK(recvmsg(sock, &mh, 0) == sizeof(ps));
 	cm = CMSG_FIRSTHDR(&mh);
 	CHK(cm && cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS);
@@ -345,9 +345,9 @@ TEST_F(rofile, unprivileged_cannot_list_root)
 			&l.id);
 	ASSERT_NE(NULL, p);
 	l.user = true;
-	EXPECT_EQ(0, run_child_as_user(list_child, &l));
+	EXPECT_EQ(0, t_run_child_as_user(list_child, &l));
 	l.user = false;
-	EXPECT_EQ(0, run_child(list_child, &l));
+	EXPECT_EQ(0, t_run_child(list_child, &l));
 	EXPECT_EQ(E_OK, sys_munmap_id(l.id));
 	close(fd);
 }

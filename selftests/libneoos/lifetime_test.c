@@ -70,14 +70,14 @@ TEST(rmmod_refused_while_mapped_then_allowed)
 
 	if (!getenv("NEOOS_KO"))
 		SKIP(return, "NEOOS_KO is not set: cannot reload neoos.ko");
-	ASSERT_EQ(0, make_pattern_file(path, PAGE));
+	ASSERT_EQ(0, t_make_pattern_file(path, PAGE));
 	pid = fork();
 	if (pid == 0)
 		_exit(rmmod_with_mapping(path));
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	ASSERT_TRUE(WIFEXITED(status));
 	ASSERT_EQ(0, WEXITSTATUS(status));
-	EXPECT_EQ('R', file_byte(path, 1));
+	EXPECT_EQ('R', t_file_byte(path, 1));
 
 	/* Without the device, sys_mmap fails cleanly with E_NOSYS. */
 	pid = fork();
@@ -136,7 +136,7 @@ static int calls_without_device(void *unused)
 
 TEST(argument_errors_before_the_device)
 {
-	EXPECT_EQ(0, run_child(calls_without_device, NULL))
+	EXPECT_EQ(0, t_run_child(calls_without_device, NULL))
 		TH_LOG("the check of that number in calls_without_device() failed");
 }
 
@@ -151,7 +151,7 @@ TEST(insmod_rmmod_100_times)
 		ASSERT_EQ(0, load_module()) TH_LOG("round %d", i);
 	}
 	/* And it still works. */
-	ASSERT_EQ(0, make_pattern_file("lifetime_reload", PAGE));
+	ASSERT_EQ(0, t_make_pattern_file("lifetime_reload", PAGE));
 	int fd = sys_open("lifetime_reload", O_RDWR);
 	char *p = sys_mmap(fd, 0, PAGE);
 
@@ -169,7 +169,7 @@ TEST(exec_without_munmap_keeps_writes)
 	int status;
 	pid_t pid;
 
-	ASSERT_EQ(0, make_pattern_file(path, PAGE));
+	ASSERT_EQ(0, t_make_pattern_file(path, PAGE));
 	pid = fork();
 	if (pid == 0) {
 		int fd = sys_open(path, O_RDWR);
@@ -183,7 +183,7 @@ TEST(exec_without_munmap_keeps_writes)
 	}
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-	EXPECT_EQ('X', file_byte(path, 9));
+	EXPECT_EQ('X', t_file_byte(path, 9));
 	unlink(path);
 }
 
@@ -206,7 +206,7 @@ static void *map_fault_unmap(void *data)
 			a->failures++;
 			continue;
 		}
-		if (p[0] != pattern_byte(page * PAGE))
+		if (p[0] != t_pattern_byte(page * PAGE))
 			a->failures++;
 		p[PAGE + 64 + a->id] = (unsigned char)a->id;
 		if (sys_munmap(p, 2 * PAGE) != E_OK)
@@ -223,7 +223,7 @@ TEST(threads_map_fault_unmap_concurrently)
 	pthread_t tids[THREADS];
 	const char *path = "lifetime_threads";
 
-	ASSERT_EQ(0, make_pattern_file(path, 18 * PAGE));
+	ASSERT_EQ(0, t_make_pattern_file(path, 18 * PAGE));
 	for (int i = 0; i < THREADS; i++) {
 		args[i] = (struct thread_arg){ .path = path, .id = i };
 		ASSERT_EQ(0, pthread_create(&tids[i], NULL, map_fault_unmap,
@@ -334,13 +334,13 @@ static int hold_maps(int fd, bool neoos, int n, int ready, int hold)
 /*
  * Bytes memory cgroup @cg was charged while @n mappings of the first page
  * of @fd lived, made with sys_mmap() if @neoos, else mmap(2).
- * They are spread over timeout_scale() processes (common.h): on a debug
+ * They are spread over t_timeout_scale() processes (common.h): on a debug
  * kernel the VMAs of one mm would make the test quadratic.  The children
  * are in @cg too, and cost the same on both sides.
  */
 static long charged_for_maps(const char *cg, int fd, bool neoos, int n)
 {
-	int procs = timeout_scale(), ready[2], hold[2], status, i, bad = 0;
+	int procs = t_timeout_scale(), ready[2], hold[2], status, i, bad = 0;
 	long before, after = -1;
 	char c;
 
@@ -354,7 +354,7 @@ static long charged_for_maps(const char *cg, int fd, bool neoos, int n)
 		close(ready[1]);
 		return -1;
 	}
-	before = memcg_current(cg);
+	before = t_memcg_current(cg);
 	for (i = 0; i < procs; i++) {
 		pid_t pid = fork();
 
@@ -373,7 +373,7 @@ static long charged_for_maps(const char *cg, int fd, bool neoos, int n)
 	for (i = 0; i < procs && read(ready[0], &c, 1) == 1; i++)
 		;
 	if (i == procs)
-		after = memcg_current(cg);
+		after = t_memcg_current(cg);
 	close(hold[1]);
 	close(ready[0]);
 	while (wait(&status) > 0)
@@ -387,7 +387,7 @@ static int charge_child(void *arg)
 	int fd = *(int *)arg;
 	long native, neoos;
 
-	if (!join_memcg("neoos-charge", "max"))
+	if (!t_join_memcg("neoos-charge", "max"))
 		return 2;
 	/* Some of each first, so neither side pays for first-use setup. */
 	if (charged_for_maps("neoos-charge", fd, false, CHARGE_MAPS / 8) < 0 ||
@@ -416,7 +416,7 @@ FIXTURE_TEARDOWN(memcg) {}
  * neoos: each mapping's kernel object is charged to the cgroup, as its VMA
  * is.  Tens of thousands of mmap and munmap calls: a few seconds on a
  * production kernel, minutes on the debug kernel (120 s, times
- * timeout_scale(), is the harness's limit there).
+ * t_timeout_scale(), is the harness's limit there).
  */
 TEST_F_TIMEOUT(memcg, mapping_memory_charged_to_memcg, 120)
 {
@@ -424,10 +424,10 @@ TEST_F_TIMEOUT(memcg, mapping_memory_charged_to_memcg, 120)
 
 	if (geteuid())
 		SKIP(return, "making a memory cgroup needs root");
-	ASSERT_EQ(0, make_pattern_file("charge.dat", PAGE));
+	ASSERT_EQ(0, t_make_pattern_file("charge.dat", PAGE));
 	fd = open("charge.dat", O_RDWR);
 	ASSERT_LE(0, fd);
-	ret = run_child(charge_child, &fd);
+	ret = t_run_child(charge_child, &fd);
 	close(fd);
 	unlink("charge.dat");
 	rmdir("/sys/fs/cgroup/neoos-charge");

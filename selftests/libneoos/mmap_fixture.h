@@ -31,7 +31,7 @@ FIXTURE_SETUP(file)
 {
 	snprintf(self->path, sizeof(self->path), "%s/%s.%d",
 		 variant->dir, program_invocation_short_name, getpid());
-	ASSERT_EQ(0, make_pattern_file(self->path, FILE_SIZE));
+	ASSERT_EQ(0, t_make_pattern_file(self->path, FILE_SIZE));
 }
 
 FIXTURE_TEARDOWN(file)

@@ -20,10 +20,10 @@
 #include "kselftest_harness.h"
 #include "mmap_fixture.h"
 
-/* Ten thousand, divided by timeout_scale() (common.h), 32 at least. */
+/* Ten thousand, divided by t_timeout_scale() (common.h), 32 at least. */
 TEST_F(file, ten_thousand_mappings)
 {
-	const int N = 10000 / timeout_scale() > 32 ? 10000 / timeout_scale() : 32;
+	const int N = 10000 / t_timeout_scale() > 32 ? 10000 / t_timeout_scale() : 32;
 	int fd = sys_open(self->path, O_RDWR);
 	char **maps = calloc(N, sizeof(*maps));
 
@@ -36,7 +36,7 @@ TEST_F(file, ten_thousand_mappings)
 		ASSERT_NE(NULL, maps[i]) TH_LOG("map %d: E %d", i, sys_errno());
 	}
 	for (int i = 0; i < N; i++)
-		ASSERT_EQ(pattern_byte((i % 16) * PAGE), (unsigned char)maps[i][0]);
+		ASSERT_EQ(t_pattern_byte((i % 16) * PAGE), (unsigned char)maps[i][0]);
 	/* The last mapping and the first one of the same page share it. */
 	maps[N - 1][1] = 'Z';
 	EXPECT_EQ('Z', maps[(N - 1) % 16][1]);
@@ -95,7 +95,7 @@ TEST_F(file, enomem_at_max_map_count)
 	pid = fork();
 	if (pid == 0) {
 		char buf[32];
-		int n = vmas_in(NULL, ~0UL >> 1);
+		int n = t_vmas_in(NULL, ~0UL >> 1);
 
 		/* Room for about one more mapping ([vsyscall] is not counted). */
 		snprintf(buf, sizeof(buf), "%d", n + 1);
@@ -169,9 +169,9 @@ TEST_F(file, immutable_file_as_mmap)
 	p = sys_mmap(fd, 0, PAGE);
 	EXPECT_EQ(n == MAP_FAILED, p == NULL);
 	if (n != MAP_FAILED && p) {
-		int native = run_child(touch_write, n);
+		int native = t_run_child(t_touch_write, n);
 
-		EXPECT_EQ(native, run_child(touch_write, p));
+		EXPECT_EQ(native, t_run_child(t_touch_write, p));
 		if (!strcmp(variant->dir, "."))	/* the ext4 work disk */
 			EXPECT_EQ(KILLED(SIGBUS), native);
 	}
@@ -232,7 +232,7 @@ TEST_F(file, device_descriptor_closed_by_program)
 	ASSERT_NE(NULL, p) TH_LOG("sys_mmap after close: %d", sys_errno());
 	p[0] = 'c';
 	ASSERT_EQ(E_OK, sys_munmap(p, PAGE));
-	EXPECT_EQ('c', file_byte(self->path, 0));
+	EXPECT_EQ('c', t_file_byte(self->path, 0));
 	EXPECT_EQ(0, fcntl(other, F_GETFD));	/* still open, still ours */
 	EXPECT_EQ(0, close(other));
 

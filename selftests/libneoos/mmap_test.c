@@ -28,14 +28,14 @@ TEST_F(file, rdwr_reads_file_and_stores_reach_it)
 	p = sys_mmap(fd, 0, FILE_SIZE);
 	ASSERT_NE(NULL, p) TH_LOG("E %d", sys_errno());
 	for (int i = 0; i < FILE_SIZE; i += 97)
-		ASSERT_EQ(pattern_byte(i), p[i]);
+		ASSERT_EQ(t_pattern_byte(i), p[i]);
 	p[10] = 'X';
 	p[FILE_SIZE - 1] = 'Y';
 	/* Seen by read(2) before any unmap: the same page cache. */
-	EXPECT_EQ('X', file_byte(self->path, 10));
-	EXPECT_EQ('Y', file_byte(self->path, FILE_SIZE - 1));
+	EXPECT_EQ('X', t_file_byte(self->path, 10));
+	EXPECT_EQ('Y', t_file_byte(self->path, FILE_SIZE - 1));
 	EXPECT_EQ(E_OK, sys_munmap(p, FILE_SIZE));
-	EXPECT_EQ('X', file_byte(self->path, 10));
+	EXPECT_EQ('X', t_file_byte(self->path, 10));
 	EXPECT_EQ(E_OK, sys_close(fd));
 }
 
@@ -61,12 +61,12 @@ TEST_F(file, rdonly_store_segv)
 	ASSERT_LE(0, fd);
 	p = sys_mmap(fd, 0, PAGE);
 	ASSERT_NE(NULL, p);
-	EXPECT_EQ(pattern_byte(0), (unsigned char)p[0]);
-	EXPECT_EQ(KILLED(SIGSEGV), run_child(touch_write, p));
+	EXPECT_EQ(t_pattern_byte(0), (unsigned char)p[0]);
+	EXPECT_EQ(KILLED(SIGSEGV), t_run_child(t_touch_write, p));
 	/* Nor can it be made writable. */
 	EXPECT_EQ(-1, mprotect(p, PAGE, PROT_READ | PROT_WRITE));
 	EXPECT_EQ(EACCES, errno);
-	EXPECT_EQ(pattern_byte(0), file_byte(self->path, 0));
+	EXPECT_EQ(t_pattern_byte(0), t_file_byte(self->path, 0));
 	EXPECT_EQ(E_OK, sys_munmap(p, PAGE));
 	sys_close(fd);
 }
@@ -96,10 +96,10 @@ TEST_F(file, bad_offsets_and_sizes_einval)
 
 	struct neoos_stats after;
 	struct leak_snap before;
-	int vmas_before = vmas_in(NULL, ~0UL >> 1);
+	int vmas_before = t_vmas_in(NULL, ~0UL >> 1);
 
 	ASSERT_LE(0, fd);
-	leak_snapshot(&before);
+	t_leak_snapshot(&before);
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		EXPECT_EQ(NULL, sys_mmap(fd, bad[i].offset, bad[i].size))
 			TH_LOG("offset %d size %d", bad[i].offset, bad[i].size);
@@ -109,12 +109,12 @@ TEST_F(file, bad_offsets_and_sizes_einval)
 	EXPECT_NO_LEAK(&before, "refused sys_mmap calls");
 	ASSERT_EQ(E_OK, neoos_stats(&after));
 	EXPECT_EQ(before.st.maps, after.maps);
-	EXPECT_EQ(vmas_before, vmas_in(NULL, ~0UL >> 1));
+	EXPECT_EQ(vmas_before, t_vmas_in(NULL, ~0UL >> 1));
 	/* The whole file and its last byte are fine. */
 	char *p = sys_mmap(fd, FILE_SIZE - 1, 1);
 
 	ASSERT_NE(NULL, p);
-	EXPECT_EQ(pattern_byte(FILE_SIZE - 1), (unsigned char)*p);
+	EXPECT_EQ(t_pattern_byte(FILE_SIZE - 1), (unsigned char)*p);
 	EXPECT_EQ(E_OK, sys_munmap(p, 1));
 	sys_close(fd);
 }
@@ -131,10 +131,10 @@ TEST_F(file, unaligned_offset_points_at_byte)
 
 		ASSERT_NE(NULL, p) TH_LOG("offset %d", off);
 		EXPECT_EQ((uintptr_t)off % PAGE, (uintptr_t)p % PAGE);
-		EXPECT_EQ(pattern_byte(off), p[0]);
-		EXPECT_EQ(pattern_byte(off + size - 1), p[size - 1]);
+		EXPECT_EQ(t_pattern_byte(off), p[0]);
+		EXPECT_EQ(t_pattern_byte(off + size - 1), p[size - 1]);
 		p[1] = 'U';
-		EXPECT_EQ('U', file_byte(self->path, off + 1));
+		EXPECT_EQ('U', t_file_byte(self->path, off + 1));
 		/* Only the exact pointer unmaps it. */
 		EXPECT_EQ(E_INVAL, sys_munmap(p - off % PAGE, size));
 		EXPECT_EQ(E_OK, sys_munmap(p, size));
@@ -152,9 +152,9 @@ TEST_F(file, closing_fd_keeps_mapping)
 	ASSERT_NE(NULL, p);
 	ASSERT_EQ(E_OK, sys_close(fd));
 	p[7] = 'C';
-	EXPECT_EQ('C', file_byte(self->path, 7));
+	EXPECT_EQ('C', t_file_byte(self->path, 7));
 	EXPECT_EQ(E_OK, sys_munmap(p, PAGE));
-	EXPECT_EQ('C', file_byte(self->path, 7));
+	EXPECT_EQ('C', t_file_byte(self->path, 7));
 }
 
 TEST_F(file, truncate_then_access_sigbus)
@@ -165,11 +165,11 @@ TEST_F(file, truncate_then_access_sigbus)
 	ASSERT_LE(0, fd);
 	p = sys_mmap(fd, 0, FILE_SIZE);
 	ASSERT_NE(NULL, p);
-	touch_read(p + 5 * PAGE);
+	t_touch_read(p + 5 * PAGE);
 	ASSERT_EQ(0, ftruncate(fd, PAGE));
-	EXPECT_EQ(0, run_child(touch_read, p));
-	EXPECT_EQ(KILLED(SIGBUS), run_child(touch_read, p + 5 * PAGE));
-	EXPECT_EQ(KILLED(SIGBUS), run_child(touch_write, p + 2 * PAGE));
+	EXPECT_EQ(0, t_run_child(t_touch_read, p));
+	EXPECT_EQ(KILLED(SIGBUS), t_run_child(t_touch_read, p + 5 * PAGE));
+	EXPECT_EQ(KILLED(SIGBUS), t_run_child(t_touch_write, p + 2 * PAGE));
 	EXPECT_EQ(E_OK, sys_munmap(p, FILE_SIZE));
 	sys_close(fd);
 }
@@ -226,7 +226,7 @@ TEST_F(file, child_exit_without_munmap_keeps_writes)
 	ASSERT_LT(0, pid);
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-	EXPECT_EQ('E', file_byte(self->path, 3 * PAGE + 1));
+	EXPECT_EQ('E', t_file_byte(self->path, 3 * PAGE + 1));
 }
 
 TEST_F(file, fork_child_inherits_and_unmaps)

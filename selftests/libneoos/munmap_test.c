@@ -22,7 +22,7 @@ FIXTURE(map) {
 FIXTURE_SETUP(map)
 {
 	snprintf(self->path, sizeof(self->path), "munmap_test.%d", getpid());
-	ASSERT_EQ(0, make_pattern_file(self->path, FILE_SIZE));
+	ASSERT_EQ(0, t_make_pattern_file(self->path, FILE_SIZE));
 	self->fd = sys_open(self->path, O_RDWR);
 	ASSERT_LE(0, self->fd);
 	self->p = sys_mmap(self->fd, 0, FILE_SIZE);
@@ -39,8 +39,8 @@ FIXTURE_TEARDOWN(map)
 static bool mapping_intact(const char *path, char *p)
 {
 	p[FILE_SIZE - 2] = 'I';
-	return p[0] == (char)pattern_byte(0) &&
-	       file_byte(path, FILE_SIZE - 2) == 'I';
+	return p[0] == (char)t_pattern_byte(0) &&
+	       t_file_byte(path, FILE_SIZE - 2) == 'I';
 }
 
 TEST_F(map, inexact_ranges_einval)
@@ -86,8 +86,8 @@ TEST_F(map, twice_einval)
 TEST_F(map, access_after_unmap_segv)
 {
 	EXPECT_EQ(E_OK, sys_munmap(self->p, FILE_SIZE));
-	EXPECT_EQ(KILLED(SIGSEGV), run_child(touch_read, self->p));
-	EXPECT_EQ(KILLED(SIGSEGV), run_child(touch_read, self->p + FILE_SIZE - 1));
+	EXPECT_EQ(KILLED(SIGSEGV), t_run_child(t_touch_read, self->p));
+	EXPECT_EQ(KILLED(SIGSEGV), t_run_child(t_touch_read, self->p + FILE_SIZE - 1));
 }
 
 TEST_F(map, partial_munmap_2_refused)
@@ -98,7 +98,7 @@ TEST_F(map, partial_munmap_2_refused)
 	EXPECT_EQ(EINVAL, errno);
 	EXPECT_EQ(-1, munmap(self->p + FILE_SIZE - PAGE, PAGE));
 	EXPECT_EQ(EINVAL, errno);
-	EXPECT_EQ(1, vmas_in(self->p, FILE_SIZE));
+	EXPECT_EQ(1, t_vmas_in(self->p, FILE_SIZE));
 	EXPECT_TRUE(mapping_intact(self->path, self->p));
 	EXPECT_EQ(E_OK, sys_munmap(self->p, FILE_SIZE));
 }
@@ -114,9 +114,9 @@ TEST_F(map, partial_mprotect_and_mlock_refused)
 	 * it succeeds without locking, and so without splitting.
 	 */
 	mlock(self->p + PAGE, PAGE);
-	EXPECT_EQ(1, vmas_in(self->p, FILE_SIZE));
+	EXPECT_EQ(1, t_vmas_in(self->p, FILE_SIZE));
 	EXPECT_EQ(-1, madvise(self->p + PAGE, PAGE, MADV_DONTFORK));
-	EXPECT_EQ(1, vmas_in(self->p, FILE_SIZE));
+	EXPECT_EQ(1, t_vmas_in(self->p, FILE_SIZE));
 	EXPECT_TRUE(mapping_intact(self->path, self->p));
 	EXPECT_EQ(E_OK, sys_munmap(self->p, FILE_SIZE));
 }
@@ -155,7 +155,7 @@ TEST_F(map, map_fixed_over_it_refused)
 TEST_F(map, whole_range_mprotect_allowed)
 {
 	EXPECT_EQ(0, mprotect(self->p, FILE_SIZE, PROT_READ));
-	EXPECT_EQ(KILLED(SIGSEGV), run_child(touch_write, self->p));
+	EXPECT_EQ(KILLED(SIGSEGV), t_run_child(t_touch_write, self->p));
 	EXPECT_EQ(0, mprotect(self->p, FILE_SIZE, PROT_READ | PROT_WRITE));
 	EXPECT_TRUE(mapping_intact(self->path, self->p));
 	EXPECT_EQ(E_OK, sys_munmap(self->p, FILE_SIZE));
@@ -172,14 +172,14 @@ TEST_F(map, munmap_writes_to_the_device_before_it_returns)
 	 */
 	memset(self->p + 2 * PAGE, 'D', PAGE);
 	ASSERT_EQ(E_OK, sys_munmap(self->p, FILE_SIZE));
-	ASSERT_EQ(0, disk_bytes(self->path, 2 * PAGE, buf, PAGE));
+	ASSERT_EQ(0, t_disk_bytes(self->path, 2 * PAGE, buf, PAGE));
 	for (int i = 0; i < PAGE; i++) {
 		ASSERT_EQ('D', buf[i]) TH_LOG("byte %d", i);
 	}
 	/* And the file reads back the same after the page cache is gone. */
-	drop_caches();
-	EXPECT_EQ('D', file_byte(self->path, 3 * PAGE - 1));
-	EXPECT_EQ(pattern_byte(3 * PAGE), file_byte(self->path, 3 * PAGE));
+	t_drop_caches();
+	EXPECT_EQ('D', t_file_byte(self->path, 3 * PAGE - 1));
+	EXPECT_EQ(t_pattern_byte(3 * PAGE), t_file_byte(self->path, 3 * PAGE));
 }
 
 TEST_F(map, without_munmap_nothing_reached_the_device_yet)
@@ -188,7 +188,7 @@ TEST_F(map, without_munmap_nothing_reached_the_device_yet)
 
 	/* The control for the test above: it can tell. */
 	self->p[2 * PAGE] = 'N';
-	EXPECT_EQ(-EAGAIN, disk_bytes(self->path, 2 * PAGE, buf, PAGE));
+	EXPECT_EQ(-EAGAIN, t_disk_bytes(self->path, 2 * PAGE, buf, PAGE));
 	EXPECT_EQ(E_OK, sys_munmap(self->p, FILE_SIZE));
 }
 

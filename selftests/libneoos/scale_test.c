@@ -202,7 +202,7 @@ FIXTURE_SETUP(scale)
 
 	self->old_max = -1;
 	self->fd = -1;
-	self->count = SCALE_MAPPINGS / timeout_scale();
+	self->count = SCALE_MAPPINGS / t_timeout_scale();
 	if (geteuid())
 		SETUP_SKIP("raising vm.max_map_count needs root");
 	self->ids = calloc(self->count, sizeof(*self->ids));
@@ -210,11 +210,11 @@ FIXTURE_SETUP(scale)
 	ASSERT_NE(NULL, self->ids);
 	ASSERT_NE(NULL, self->addrs);
 	/* what the program maps itself, and room for the harness's stdio */
-	need = vma_count() + self->count + 1000;
-	self->old_max = read_long(MAX_MAP_COUNT);
+	need = t_vma_count() + self->count + 1000;
+	self->old_max = t_read_long(MAX_MAP_COUNT);
 	ASSERT_LT(0, self->old_max);
 	if (self->old_max < need) {
-		ASSERT_TRUE(write_long(MAX_MAP_COUNT, need));
+		ASSERT_TRUE(t_write_long(MAX_MAP_COUNT, need));
 	} else {
 		self->old_max = -1;
 	}
@@ -223,7 +223,7 @@ FIXTURE_SETUP(scale)
 	self->fd = open(self->path, O_RDWR | O_CREAT | O_TRUNC, 0644);
 	ASSERT_LE(0, self->fd);
 	ASSERT_EQ(0, ftruncate(self->fd, (off_t)self->count * PAGE));
-	leak_snapshot(&self->before);
+	t_leak_snapshot(&self->before);
 	pin_cpu();
 }
 
@@ -234,7 +234,7 @@ FIXTURE_TEARDOWN(scale)
 		unlink(self->path);
 	}
 	if (self->old_max > 0)
-		EXPECT_TRUE(write_long(MAX_MAP_COUNT, self->old_max));
+		EXPECT_TRUE(t_write_long(MAX_MAP_COUNT, self->old_max));
 	free(self->ids);
 	free(self->addrs);
 }
@@ -293,7 +293,7 @@ TEST_F_TIMEOUT(scale, by_id_and_by_address_independent_of_mapping_count, 240)
 	fflush(stdout);
 	for (c = 0; c < NCALLS; c++) {
 		/* validate_mm() on a debug kernel: see the top of the file */
-		if (c == UNMAP_MAP && timeout_scale() > 1)
+		if (c == UNMAP_MAP && t_timeout_scale() > 1)
 			continue;
 		one = median(self->v[0][c], self->nv[0][c]);
 		many = median(self->v[1][c], self->nv[1][c]);

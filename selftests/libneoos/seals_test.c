@@ -27,7 +27,7 @@ static int pattern_memfd(void)
 	if (fd < 0)
 		return -1;
 	for (int i = 0; i < FSIZE; i++)
-		buf[i] = pattern_byte(i);
+		buf[i] = t_pattern_byte(i);
 	if (pwrite(fd, buf, FSIZE, 0) != FSIZE) {
 		close(fd);
 		return -1;
@@ -39,7 +39,7 @@ static bool memfd_is_pattern(int fd)
 {
 	unsigned char buf[FSIZE];
 
-	return pread(fd, buf, FSIZE, 0) == FSIZE && mem_is_pattern(buf, FSIZE);
+	return pread(fd, buf, FSIZE, 0) == FSIZE && t_mem_is_pattern(buf, FSIZE);
 }
 
 TEST(memfd_seal_write)
@@ -59,10 +59,10 @@ TEST(memfd_seal_write)
 	p = sys_mmap_ex(NULL, FSIZE, NEOOS_PROT_READ, NEOOS_MAP_SHARED, fd, 0,
 			&id);
 	ASSERT_NE(NULL, p);
-	EXPECT_TRUE(mem_is_pattern(p, FSIZE));
+	EXPECT_TRUE(t_mem_is_pattern(p, FSIZE));
 	EXPECT_EQ(E_PERM, sys_mprotect(id, NEOOS_PROT_READ | NEOOS_PROT_WRITE));
 	EXPECT_EQ(-1, mprotect(p, FSIZE, PROT_READ | PROT_WRITE));
-	EXPECT_EQ(KILLED(SIGSEGV), run_child(touch_write, p));
+	EXPECT_EQ(KILLED(SIGSEGV), t_run_child(t_touch_write, p));
 	EXPECT_EQ(E_OK, sys_munmap_id(id));
 	/* Private copy-on-write: the memfd does not change. */
 	p = sys_mmap_ex(NULL, FSIZE, NEOOS_PROT_READ | NEOOS_PROT_WRITE,
@@ -104,7 +104,7 @@ TEST(memfd_seal_future_write)
 	EXPECT_EQ(E_PERM, sys_mprotect(id, NEOOS_PROT_READ | NEOOS_PROT_WRITE));
 	EXPECT_EQ(-1, mprotect(p, FSIZE, PROT_READ | PROT_WRITE));
 	EXPECT_EQ(EACCES, errno);
-	EXPECT_EQ(KILLED(SIGSEGV), run_child(touch_write, p + 1));
+	EXPECT_EQ(KILLED(SIGSEGV), t_run_child(t_touch_write, p + 1));
 	EXPECT_EQ(E_PERM, sys_mmap_write(id, 1, "z", 1));
 	EXPECT_EQ(E_OK, sys_munmap_id(id));
 	EXPECT_EQ(E_OK, sys_munmap_id(wid));
@@ -148,7 +148,7 @@ TEST(memfd_i_mmap_writable_balanced)
 	pid_t pid;
 
 	ASSERT_LE(0, fd);
-	leak_snapshot(&before);
+	t_leak_snapshot(&before);
 	for (int i = 0; i < 40; i++) {
 		uint64_t pid_, qid, rid;
 		unsigned char *p, *q, *r;
@@ -167,12 +167,12 @@ TEST(memfd_i_mmap_writable_balanced)
 					    NEOOS_MAP_SHARED, fd, 0, NULL));
 		EXPECT_EQ(NULL, sys_mmap_ex((void *)1, PAGE, NEOOS_PROT_WRITE,
 					    NEOOS_MAP_SHARED, fd, 0, NULL));
-		p[i] = pattern_byte(i);
+		p[i] = t_pattern_byte(i);
 		r[i] = 'r';
 		pid = fork();
 		ASSERT_LE(0, pid);
 		if (pid == 0) {
-			p[i + 1] = pattern_byte(i + 1);
+			p[i + 1] = t_pattern_byte(i + 1);
 			if (i % 3 == 0)
 				sys_munmap_id(pid_);
 			if (i % 3 == 1)

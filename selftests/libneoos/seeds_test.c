@@ -30,7 +30,7 @@ static bool find_seeds(void)
 /* Run seeds/@prog @arg, its output (and errors) into @out; its status. */
 static int run_seed(const char *prog, const char *arg, char *out, size_t len)
 {
-	return sh_capture(out, len, "%s/%s %s 2>&1", seed_dir, prog,
+	return t_sh_capture(out, len, "%s/%s %s 2>&1", seed_dir, prog,
 			  arg ? arg : "");
 }
 
@@ -38,7 +38,7 @@ static int make_datos(size_t size)
 {
 	mkdir("/home", 0755);
 	mkdir("/home/usuario", 0755);
-	return make_pattern_file(DATOS, size);
+	return t_make_pattern_file(DATOS, size);
 }
 
 #define REQUIRE_SEEDS()							\
@@ -57,10 +57,10 @@ TEST(sys_mmap_page_example_changes_byte_10)
 	ASSERT_EQ(0, make_datos(2 * PAGE));
 	status = run_seed("sys_mmap_ejemplo", NULL, out, sizeof(out));
 	ASSERT_TRUE(WIFEXITED(status)) TH_LOG("status %#x: %s", status, out);
-	EXPECT_EQ('X', file_byte(DATOS, 10));
-	EXPECT_EQ(pattern_byte(9), file_byte(DATOS, 9));
-	EXPECT_EQ(pattern_byte(11), file_byte(DATOS, 11));
-	EXPECT_EQ(pattern_byte(PAGE), file_byte(DATOS, PAGE));
+	EXPECT_EQ('X', t_file_byte(DATOS, 10));
+	EXPECT_EQ(t_pattern_byte(9), t_file_byte(DATOS, 9));
+	EXPECT_EQ(t_pattern_byte(11), t_file_byte(DATOS, 11));
+	EXPECT_EQ(t_pattern_byte(PAGE), t_file_byte(DATOS, PAGE));
 }
 
 TEST(sys_mmap_page_records_example_runs)
@@ -69,11 +69,11 @@ TEST(sys_mmap_page_records_example_runs)
 
 	REQUIRE_SEEDS();
 	/* 1024 records of { int, char[64], float }. */
-	ASSERT_EQ(0, make_pattern_file("registros.bin", 1024 * 72));
+	ASSERT_EQ(0, t_make_pattern_file("registros.bin", 1024 * 72));
 	EXPECT_EQ(0, run_seed("sys_mmap_registros", "registros.bin", out,
 			      sizeof(out))) TH_LOG("%s", out);
 	/* Too short a file: sys_mmap says no, the example copes. */
-	ASSERT_EQ(0, make_pattern_file("registros.bin", 100));
+	ASSERT_EQ(0, t_make_pattern_file("registros.bin", 100));
 	EXPECT_EQ(0, run_seed("sys_mmap_registros", "registros.bin", out,
 			      sizeof(out))) TH_LOG("%s", out);
 	unlink("registros.bin");
@@ -90,7 +90,7 @@ TEST(sys_munmap_page_example_writes_every_byte)
 	ASSERT_TRUE(WIFEXITED(status)) TH_LOG("status %#x", status);
 	EXPECT_EQ(NULL, strstr(out, "Error")) TH_LOG("%s", out);
 	for (int i = 0; i < PAGE; i += 1) {
-		ASSERT_EQ((unsigned char)i, file_byte(DATOS, i)) TH_LOG("byte %d", i);
+		ASSERT_EQ((unsigned char)i, t_file_byte(DATOS, i)) TH_LOG("byte %d", i);
 	}
 }
 
@@ -101,9 +101,9 @@ TEST(sys_munmap_page_resources_example_sees_the_file)
 	const int size = 1024 * 1024;
 
 	REQUIRE_SEEDS();
-	ASSERT_EQ(0, make_pattern_file("recursos.bin", size));
+	ASSERT_EQ(0, t_make_pattern_file("recursos.bin", size));
 	for (int i = 0; i < size; i++)
-		sum = sum * 31 + pattern_byte(i);
+		sum = sum * 31 + t_pattern_byte(i);
 	snprintf(expect, sizeof(expect), "procesar_datos %d %lu\n", size, sum);
 	EXPECT_EQ(0, run_seed("sys_munmap_recursos", "recursos.bin", out,
 			      sizeof(out)));

@@ -222,7 +222,7 @@ static bool limit_memory(void)
 	char max[32];
 
 	snprintf(max, sizeof(max), "%d", CGROUP_MB << 20);
-	return join_memcg("neoos-stress", max);
+	return t_join_memcg("neoos-stress", max);
 }
 
 static double now(void)
@@ -263,7 +263,7 @@ TEST_F_TIMEOUT(stress, load_with_kills_then_nothing_lost, 150)
 	fd = open(stress_path, O_RDWR | O_CREAT | O_TRUNC, 0644);
 	ASSERT_LE(0, fd);
 	ASSERT_EQ(0, ftruncate(fd, (off_t)FILE_MB << 20));
-	leak_snapshot(&before);
+	t_leak_snapshot(&before);
 
 	ASSERT_EQ(0, prctl(PR_SET_CHILD_SUBREAPER, 1));
 	limited = limit_memory();
@@ -284,7 +284,7 @@ TEST_F_TIMEOUT(stress, load_with_kills_then_nothing_lost, 150)
 		waitpid(pids[i], NULL, 0);
 
 	/* Read it all back from the disk, not the page cache. */
-	drop_caches();
+	t_drop_caches();
 	for (uint32_t page = 0; page < NPAGES; page++) {
 		uint64_t buf[PAGE / 8];
 
@@ -293,7 +293,7 @@ TEST_F_TIMEOUT(stress, load_with_kills_then_nothing_lost, 150)
 			lost += PAGE;
 	}
 	/* Killed workers' mappings go as their exits finish: let them. */
-	for (int i = 0; i < 200 && leak_check(&before, NULL); i++)
+	for (int i = 0; i < 200 && t_leak_check(&before, NULL); i++)
 		usleep(10000);
 	EXPECT_NO_LEAK(&before, "load with kills");
 	EXPECT_EQ(0, atomic_load(&model->errors));

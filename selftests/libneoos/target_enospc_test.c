@@ -9,7 +9,7 @@
  * Here, ENOSPC from writeback (a full dm-thin pool): it is reported by
  * UNMAP, and the mapping is gone all the same.
  *
- * Each test checks that it leaves nothing behind (leak_check()): neoos's
+ * Each test checks that it leaves nothing behind (t_leak_check()): neoos's
  * live mappings and VMAs, the module's reference count and this
  * process's VMAs.
  */
@@ -54,34 +54,34 @@ FIXTURE_SETUP(thin)
 	self->native = MAP_FAILED;
 	if (geteuid())
 		SETUP_SKIP("device-mapper and mount need root");
-	if (sh("command -v dmsetup losetup mkfs.xfs >/dev/null"))
+	if (t_sh("command -v dmsetup losetup mkfs.xfs >/dev/null"))
 		SETUP_SKIP("dmsetup, losetup or mkfs.xfs missing");
-	if (sh("modprobe dm_thin_pool 2>/dev/null; dmsetup targets | grep -qw thin-pool"))
+	if (t_sh("modprobe dm_thin_pool 2>/dev/null; dmsetup targets | grep -qw thin-pool"))
 		SETUP_SKIP("no dm-thin (modprobe dm_thin_pool failed)");
-	if (sh("modprobe xfs 2>/dev/null; grep -qw xfs /proc/filesystems"))
+	if (t_sh("modprobe xfs 2>/dev/null; grep -qw xfs /proc/filesystems"))
 		SETUP_SKIP("no xfs (modprobe xfs failed)");
 	/* A fresh image file reads as zeros: an empty pool's metadata. */
-	ASSERT_EQ(0, loop_image("target_thin.meta", THIN_META_MB, self->meta,
+	ASSERT_EQ(0, t_loop_image("target_thin.meta", THIN_META_MB, self->meta,
 				sizeof(self->meta)));
-	ASSERT_EQ(0, loop_image("target_thin.data", THIN_DATA_MB, self->data,
+	ASSERT_EQ(0, t_loop_image("target_thin.data", THIN_DATA_MB, self->data,
 				sizeof(self->data)));
 	/* 64 KiB blocks; writes past the pool's space fail at once. */
-	ASSERT_EQ(0, sh("dmsetup create " THIN_POOL " --table '0 %d thin-pool %s %s 128 0 2 skip_block_zeroing error_if_no_space'",
+	ASSERT_EQ(0, t_sh("dmsetup create " THIN_POOL " --table '0 %d thin-pool %s %s 128 0 2 skip_block_zeroing error_if_no_space'",
 			THIN_DATA_MB * 2048, self->meta, self->data));
 	self->pool = true;
-	ASSERT_EQ(0, sh("dmsetup message " THIN_POOL " 0 'create_thin 0'"));
-	ASSERT_EQ(0, sh("dmsetup create " THIN_VOL " --table '0 %d thin /dev/mapper/" THIN_POOL " 0'",
+	ASSERT_EQ(0, t_sh("dmsetup message " THIN_POOL " 0 'create_thin 0'"));
+	ASSERT_EQ(0, t_sh("dmsetup create " THIN_VOL " --table '0 %d thin /dev/mapper/" THIN_POOL " 0'",
 			THIN_VIRT_MB * 2048));
 	self->vol = true;
-	ASSERT_EQ(0, sh("mkfs.xfs -q -f -K -d noalign /dev/mapper/" THIN_VOL));
+	ASSERT_EQ(0, t_sh("mkfs.xfs -q -f -K -d noalign /dev/mapper/" THIN_VOL));
 	mkdir(THIN_DIR, 0755);
 	ASSERT_EQ(0, mount("/dev/mapper/" THIN_VOL, THIN_DIR, "xfs", 0, NULL))
 		TH_LOG("mount xfs: %s", strerror(errno));
 	self->mounted = true;
 	/* Fill the pool: this file's writeback fails past what is left. */
-	sh("dd if=/dev/zero of=" THIN_DIR "/fill bs=1M count=%d conv=fsync 2>/dev/null",
+	t_sh("dd if=/dev/zero of=" THIN_DIR "/fill bs=1M count=%d conv=fsync 2>/dev/null",
 	   THIN_DATA_MB);
-	sh_capture(status, sizeof(status), "dmsetup status " THIN_POOL);
+	t_sh_capture(status, sizeof(status), "dmsetup status " THIN_POOL);
 	ASSERT_NE(NULL, strstr(status, "out_of_data_space"))
 		TH_LOG("pool not full: %s", status);
 }
@@ -98,13 +98,13 @@ FIXTURE_TEARDOWN(thin)
 		EXPECT_UNMOUNTED(THIN_DIR);
 	rmdir(THIN_DIR);
 	if (self->vol)
-		sh("dmsetup remove --retry " THIN_VOL);
+		t_sh("dmsetup remove --retry " THIN_VOL);
 	if (self->pool)
-		sh("dmsetup remove --retry " THIN_POOL);
+		t_sh("dmsetup remove --retry " THIN_POOL);
 	if (self->meta[0])
-		sh("losetup -d %s", self->meta);
+		t_sh("losetup -d %s", self->meta);
 	if (self->data[0])
-		sh("losetup -d %s", self->data);
+		t_sh("losetup -d %s", self->data);
 	unlink("target_thin.meta");
 	unlink("target_thin.data");
 }
@@ -153,18 +153,18 @@ TEST_F(thin, unmap_reports_enospc_mapping_gone)
 	ASSERT_LE(0, self->fd);
 	self->dev = open(NEOOS_DEVICE_PATH, O_RDWR);
 	ASSERT_LE(0, self->dev);
-	leak_snapshot(&before);
+	t_leak_snapshot(&before);
 	m = (struct neoos_map){ .fd = self->fd, .length = THIN_FILE,
 				.prot = NEOOS_PROT_READ | NEOOS_PROT_WRITE,
 				.flags = NEOOS_MAP_SHARED };
-	ASSERT_EQ(0, dev_map(self->dev, &m));
+	ASSERT_EQ(0, t_dev_map(self->dev, &m));
 	memset((void *)(uintptr_t)m.addr, 'x', THIN_FILE);
-	ret = dev_unmap(self->dev, m.addr, THIN_FILE);
+	ret = t_dev_unmap(self->dev, m.addr, THIN_FILE);
 	EXPECT_EQ(-ENOSPC, ret) TH_LOG("NEOOS_IOC_UNMAP: %s",
 				       ret ? strerror(-ret) : "success");
-	EXPECT_EQ(0, vmas_in((void *)(uintptr_t)m.addr, THIN_FILE));
+	EXPECT_EQ(0, t_vmas_in((void *)(uintptr_t)m.addr, THIN_FILE));
 	EXPECT_NO_LEAK(&before, "UNMAP with ENOSPC");
-	EXPECT_EQ(-EINVAL, dev_unmap(self->dev, m.addr, THIN_FILE));
+	EXPECT_EQ(-EINVAL, t_dev_unmap(self->dev, m.addr, THIN_FILE));
 }
 
 /* NeoOS's sys_munmap has one code for a failed flush: E_IO. */
@@ -176,12 +176,12 @@ TEST_F(thin, sys_munmap_reports_e_io)
 	SKIPPED();
 	self->fd = thin_file("neoos_lib");
 	ASSERT_LE(0, self->fd);
-	leak_snapshot(&before);
+	t_leak_snapshot(&before);
 	p = sys_mmap(self->fd, 0, THIN_FILE);
 	ASSERT_NE(NULL, p) TH_LOG("E %d", sys_errno());
 	memset(p, 'l', THIN_FILE);
 	EXPECT_EQ(E_IO, sys_munmap(p, THIN_FILE));
-	EXPECT_EQ(0, vmas_in(p, THIN_FILE));
+	EXPECT_EQ(0, t_vmas_in(p, THIN_FILE));
 	EXPECT_EQ(0, sys_mmap_list(0, NULL, 0));
 	EXPECT_NO_LEAK(&before, "sys_munmap with ENOSPC");
 	EXPECT_EQ(E_INVAL, sys_munmap(p, THIN_FILE));

@@ -9,7 +9,7 @@
  * Here, the decisions about exec: READ_IMPLIES_EXEC gives exec only where
  * the target's mount allows it, and IMA measures a file mapped for exec.
  *
- * Each test checks that it leaves nothing behind (leak_check()): neoos's
+ * Each test checks that it leaves nothing behind (t_leak_check()): neoos's
  * live mappings and VMAs, the module's reference count and this
  * process's VMAs.
  */
@@ -50,13 +50,13 @@ static int rie_child(void *arg)
 	CHK(fd >= 0);
 	q = mmap(NULL, FSIZE, PROT_READ, MAP_SHARED, fd, 0);
 	CHK(q != MAP_FAILED);
-	CHK(vma_at(q, &v) == 0);
+	CHK(t_vma_at(q, &v) == 0);
 	memcpy(r->native, v.perms, sizeof(r->native));
 	CHK(munmap(q, FSIZE) == 0);
 	p = sys_mmap_ex(NULL, FSIZE, NEOOS_PROT_READ, NEOOS_MAP_SHARED, fd, 0,
 			&id);
 	CHK(p != NULL);
-	CHK(vma_at(p, &v) == 0);
+	CHK(t_vma_at(p, &v) == 0);
 	memcpy(r->neoos, v.perms, sizeof(r->neoos));
 	CHK(sys_munmap_id(id) == E_OK);
 	close(fd);
@@ -73,7 +73,7 @@ static int rie_run(struct __test_metadata *_metadata, const char *path,
 	if (r == MAP_FAILED)
 		return -1;
 	r->path = path;
-	EXPECT_EQ(0, run_child(rie_child, r));
+	EXPECT_EQ(0, t_run_child(rie_child, r));
 	TH_LOG("READ_IMPLIES_EXEC, PROT_READ of %s: mmap(2) %s, neoos %s",
 	       path, r->native, r->neoos);
 	*out = *r;
@@ -92,15 +92,15 @@ FIXTURE_SETUP(noexec)
 {
 	if (geteuid())
 		SETUP_SKIP("mounting tmpfs needs root");
-	ASSERT_EQ(0, tmpfs_at(RIE_DIR, MS_NOEXEC | MS_NOSUID | MS_NODEV));
+	ASSERT_EQ(0, t_tmpfs_at(RIE_DIR, MS_NOEXEC | MS_NOSUID | MS_NODEV));
 	self->mounted = true;
-	ASSERT_EQ(0, make_pattern_file(RIE_DIR "/file", FSIZE));
+	ASSERT_EQ(0, t_make_pattern_file(RIE_DIR "/file", FSIZE));
 }
 
 FIXTURE_TEARDOWN(noexec)
 {
 	if (self->mounted)
-		unmount(RIE_DIR);
+		t_unmount(RIE_DIR);
 	rmdir(RIE_DIR);
 }
 
@@ -111,7 +111,7 @@ TEST_F(noexec, read_implies_exec_not_on_noexec_mount)
 	struct rie r;
 
 	SKIPPED();
-	leak_snapshot(&before);
+	t_leak_snapshot(&before);
 	ASSERT_EQ(0, rie_run(_metadata, RIE_DIR "/file", &r));
 	EXPECT_EQ(NULL, strchr(r.native, 'x'));
 	EXPECT_STREQ(r.native, r.neoos);
@@ -126,8 +126,8 @@ TEST(read_implies_exec_on_exec_mount)
 	struct rie r;
 
 	snprintf(path, sizeof(path), "target_rie.%d", getpid());
-	ASSERT_EQ(0, make_pattern_file(path, FSIZE));
-	leak_snapshot(&before);
+	ASSERT_EQ(0, t_make_pattern_file(path, FSIZE));
+	t_leak_snapshot(&before);
 	ASSERT_EQ(0, rie_run(_metadata, path, &r));
 	EXPECT_NE(NULL, strchr(r.native, 'x'));
 	EXPECT_STREQ(r.native, r.neoos);
@@ -201,7 +201,7 @@ static int fresh_file(const char *name, char *abs, size_t len)
 	if (!getcwd(cwd, sizeof(cwd)))
 		return -1;
 	snprintf(abs, len, "%s/%s.%d", cwd, name, getpid());
-	if (make_pattern_file(abs, FSIZE))
+	if (t_make_pattern_file(abs, FSIZE))
 		return -1;
 	fd = open(abs, O_RDWR);
 	/* Contents of its own, so that no other file hashes the same. */
@@ -271,7 +271,7 @@ TEST(ima_measures_exec_mapping)
 
 	fb = fresh_file("target_ima_b", b, sizeof(b));
 	ASSERT_LE(0, fb);
-	leak_snapshot(&before);
+	t_leak_snapshot(&before);
 	p = sys_mmap_ex(NULL, FSIZE, NEOOS_PROT_READ | NEOOS_PROT_EXEC,
 			NEOOS_MAP_SHARED, fb, 0, &id);
 	ASSERT_NE(NULL, p) TH_LOG("E %d", sys_errno());

@@ -12,7 +12,7 @@
  * userfaultfd monitor provides reaches READ and WRITE by id as it reaches
  * a load and a store.
  *
- * Each test checks that it leaves nothing behind (leak_check()): neoos's
+ * Each test checks that it leaves nothing behind (t_leak_check()): neoos's
  * live mappings and VMAs, the module's reference count and this
  * process's VMAs.
  */
@@ -53,10 +53,10 @@ FIXTURE_SETUP(huge)
 	self->native = MAP_FAILED;
 	if (geteuid())
 		SETUP_SKIP("reserving huge pages and mounting hugetlbfs need root");
-	self->nr_before = nr_hugepages(-1);
+	self->nr_before = t_nr_hugepages(-1);
 	if (self->nr_before < 0)
 		SETUP_SKIP("no " NR_HUGEPAGES ": kernel without hugetlb");
-	if (nr_hugepages(self->nr_before + 4) < self->nr_before + 4)
+	if (t_nr_hugepages(self->nr_before + 4) < self->nr_before + 4)
 		SETUP_SKIP("the pool could not get 4 huge pages (memory fragmented?)");
 	mkdir(HUGE_DIR, 0755);
 	ASSERT_EQ(0, mount("none", HUGE_DIR, "hugetlbfs", 0, "pagesize=2M"));
@@ -67,7 +67,7 @@ FIXTURE_SETUP(huge)
 	p = mmap(NULL, HUGE, PROT_READ | PROT_WRITE, MAP_SHARED, self->fd, 0);
 	ASSERT_NE(MAP_FAILED, p);
 	for (size_t i = 0; i < HUGE; i += PAGE)
-		p[i] = pattern_byte(i);
+		p[i] = t_pattern_byte(i);
 	ASSERT_EQ(0, munmap(p, HUGE));
 }
 
@@ -82,7 +82,7 @@ FIXTURE_TEARDOWN(huge)
 		EXPECT_UNMOUNTED(HUGE_DIR);
 	rmdir(HUGE_DIR);
 	if (self->nr_before >= 0)
-		nr_hugepages(self->nr_before);
+		t_nr_hugepages(self->nr_before);
 }
 
 /*
@@ -96,23 +96,23 @@ TEST_F(huge, map_4096_bytes_like_mmap)
 	struct vma nv, v;
 
 	SKIPPED();
-	leak_snapshot(&before);
+	t_leak_snapshot(&before);
 	q = self->native = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED,
 				self->fd, 0);
 	ASSERT_NE(MAP_FAILED, q) TH_LOG("mmap(2) of 4096 bytes: %s", strerror(errno));
-	ASSERT_EQ(0, vma_at(q, &nv));
+	ASSERT_EQ(0, t_vma_at(q, &nv));
 	EXPECT_EQ(HUGE, nv.end - nv.start);
 
 	p = sys_mmap(self->fd, 0, PAGE);
 	ASSERT_NE(NULL, p) TH_LOG("sys_mmap of 4096 bytes: E %d", sys_errno());
-	ASSERT_EQ(0, vma_at(p, &v));
+	ASSERT_EQ(0, t_vma_at(p, &v));
 	EXPECT_EQ(nv.end - nv.start, v.end - v.start);
 	EXPECT_EQ(0, (uintptr_t)p % HUGE);
-	EXPECT_EQ(pattern_byte(0), p[0]);
+	EXPECT_EQ(t_pattern_byte(0), p[0]);
 	p[1] = 'H';
 	EXPECT_EQ('H', q[1]);
 	EXPECT_EQ(E_OK, sys_munmap(p, PAGE));
-	EXPECT_EQ(0, vmas_in(p, HUGE));
+	EXPECT_EQ(0, t_vmas_in(p, HUGE));
 	EXPECT_EQ('H', q[1]);
 	EXPECT_EQ(0, munmap(q, HUGE));
 	self->native = MAP_FAILED;
@@ -133,14 +133,14 @@ TEST_F(huge, mprotect_and_msync_of_4096_bytes_like_mmap)
 	uint64_t id = 0;
 
 	SKIPPED();
-	leak_snapshot(&before);
+	t_leak_snapshot(&before);
 	q = self->native = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED,
 				self->fd, 0);
 	ASSERT_NE(MAP_FAILED, q);
 	q[2] = 'N';
 	EXPECT_EQ(0, msync(q, HUGE, MS_SYNC)) TH_LOG("msync(2): %s", strerror(errno));
 	EXPECT_EQ(0, mprotect(q, HUGE, PROT_READ)) TH_LOG("mprotect(2): %s", strerror(errno));
-	ASSERT_EQ(0, vma_at(q, &nv));
+	ASSERT_EQ(0, t_vma_at(q, &nv));
 
 	p = sys_mmap_ex(NULL, PAGE, NEOOS_PROT_READ | NEOOS_PROT_WRITE,
 			NEOOS_MAP_SHARED, self->fd, 0, &id);
@@ -148,7 +148,7 @@ TEST_F(huge, mprotect_and_msync_of_4096_bytes_like_mmap)
 	p[3] = 'S';
 	EXPECT_EQ(E_OK, sys_msync(id, 0, 0, NEOOS_MS_SYNC)) TH_LOG("E %d", sys_errno());
 	EXPECT_EQ(E_OK, sys_mprotect(id, NEOOS_PROT_READ)) TH_LOG("E %d", sys_errno());
-	ASSERT_EQ(0, vma_at(p, &v));
+	ASSERT_EQ(0, t_vma_at(p, &v));
 	EXPECT_STREQ(nv.perms, v.perms);
 	EXPECT_EQ(nv.end - nv.start, v.end - v.start);
 	EXPECT_EQ('S', q[3]);
@@ -175,21 +175,21 @@ TEST_F(huge, private_not_charged_to_committed_as)
 	void *q, *p;
 
 	SKIPPED();
-	leak_snapshot(&before);
+	t_leak_snapshot(&before);
 	for (int i = 0; i < 3; i++) {
-		before_kb = meminfo_kb("Committed_AS:");
+		before_kb = t_meminfo_kb("Committed_AS:");
 		q = mmap(NULL, HUGE, PROT_READ | PROT_WRITE, MAP_PRIVATE,
 			 self->fd, 0);
-		after_kb = meminfo_kb("Committed_AS:");
+		after_kb = t_meminfo_kb("Committed_AS:");
 		ASSERT_NE(MAP_FAILED, q);
 		ASSERT_EQ(0, munmap(q, HUGE));
 		if (after_kb - before_kb < native)
 			native = after_kb - before_kb;
 
-		before_kb = meminfo_kb("Committed_AS:");
+		before_kb = t_meminfo_kb("Committed_AS:");
 		p = sys_mmap_ex(NULL, HUGE, NEOOS_PROT_READ | NEOOS_PROT_WRITE,
 				NEOOS_MAP_PRIVATE, self->fd, 0, &id);
-		after_kb = meminfo_kb("Committed_AS:");
+		after_kb = t_meminfo_kb("Committed_AS:");
 		ASSERT_NE(NULL, p) TH_LOG("E %d", sys_errno());
 		ASSERT_EQ(E_OK, sys_munmap_id(id));
 		if (after_kb - before_kb < neoos)
@@ -285,7 +285,7 @@ TEST_F(huge, read_write_by_id_served_by_userfaultfd)
 	/* glibc keeps a joined thread's stack for the next: have it first. */
 	ASSERT_EQ(0, pthread_create(&thr, NULL, idle_thread, NULL));
 	ASSERT_EQ(0, pthread_join(thr, NULL));
-	leak_snapshot(&before);
+	t_leak_snapshot(&before);
 	fd = open(UFFD_FILE, O_RDWR | O_CREAT | O_TRUNC, 0644);
 	ASSERT_LE(0, fd);
 	ASSERT_EQ(0, ftruncate(fd, 2 * HUGE));
@@ -293,9 +293,9 @@ TEST_F(huge, read_write_by_id_served_by_userfaultfd)
 			     NEOOS_PROT_READ | NEOOS_PROT_WRITE,
 			     NEOOS_MAP_SHARED, fd, 0, &id);
 	ASSERT_NE(NULL, m.area) TH_LOG("E %d", sys_errno());
-	m.uffd = uffd_open();
+	m.uffd = t_uffd_open();
 	ASSERT_LE(0, m.uffd) TH_LOG("userfaultfd: %s", strerror(-m.uffd));
-	ASSERT_EQ(0, uffd_register(m.uffd, m.area, 2 * HUGE))
+	ASSERT_EQ(0, t_uffd_register(m.uffd, m.area, 2 * HUGE))
 		TH_LOG("registering the neoos mapping");
 	ASSERT_EQ(0, pthread_create(&thr, NULL, monitor_thread, &m));
 

@@ -11,7 +11,7 @@
  * native one alone, also when taking its merged attempt back needs a
  * split that vm.max_map_count refuses.
  *
- * Each test checks that it leaves nothing behind (leak_check()): neoos's
+ * Each test checks that it leaves nothing behind (t_leak_check()): neoos's
  * live mappings and VMAs, the module's reference count and this
  * process's VMAs.
  */
@@ -42,7 +42,7 @@ FIXTURE_VARIANT_ADD(merge, native_below) { .native_above = false };
 FIXTURE_SETUP(merge)
 {
 	snprintf(self->path, sizeof(self->path), "target_merge.%d", getpid());
-	ASSERT_EQ(0, make_pattern_file(self->path, 3 * PAGE));
+	ASSERT_EQ(0, t_make_pattern_file(self->path, 3 * PAGE));
 	self->fd = open(self->path, O_RDWR);
 	ASSERT_LE(0, self->fd);
 }
@@ -56,7 +56,7 @@ FIXTURE_TEARDOWN(merge)
 static bool page_is_pattern(const unsigned char *p, uint64_t off)
 {
 	for (int i = 0; i < PAGE; i++)
-		if (p[i] != pattern_byte(off + i))
+		if (p[i] != t_pattern_byte(off + i))
 			return false;
 	return true;
 }
@@ -68,7 +68,7 @@ static void expect_native_intact(struct __test_metadata *_metadata,
 {
 	struct vma v;
 
-	ASSERT_EQ(0, vma_at(nat, &v)) TH_LOG("%s: native mapping gone", when);
+	ASSERT_EQ(0, t_vma_at(nat, &v)) TH_LOG("%s: native mapping gone", when);
 	EXPECT_EQ((unsigned long)nat, v.start) TH_LOG("%s", when);
 	EXPECT_EQ((unsigned long)nat + PAGE, v.end) TH_LOG("%s", when);
 	EXPECT_EQ(off, v.offset) TH_LOG("%s", when);
@@ -108,11 +108,11 @@ TEST_F(merge, not_merged_with_native_neighbour)
 	ASSERT_EQ(0, munmap(hint, PAGE));
 	expect_native_intact(_metadata, nat, nat_off, "before the MAP");
 
-	leak_snapshot(&before);
+	t_leak_snapshot(&before);
 	p = sys_mmap_ex(hint, PAGE, NEOOS_PROT_READ | NEOOS_PROT_WRITE,
 			NEOOS_MAP_SHARED, self->fd, neo_off, &id);
 	ASSERT_NE(NULL, p) TH_LOG("E %d", sys_errno());
-	ASSERT_EQ(0, vma_at(p, &v));
+	ASSERT_EQ(0, t_vma_at(p, &v));
 	EXPECT_EQ((unsigned long)p, v.start);
 	EXPECT_EQ((unsigned long)p + PAGE, v.end)
 		TH_LOG("neoos VMA %lx-%lx, native page at %p", v.start, v.end, nat);
@@ -121,9 +121,9 @@ TEST_F(merge, not_merged_with_native_neighbour)
 	p[5] = 'N';
 	EXPECT_EQ(E_OK, sys_munmap(p, PAGE));
 	expect_native_intact(_metadata, nat, nat_off, "after sys_munmap");
-	EXPECT_EQ('N', file_byte(self->path, neo_off + 5));
+	EXPECT_EQ('N', t_file_byte(self->path, neo_off + 5));
 	if (p == hint)
-		EXPECT_EQ(0, vmas_in(hint, PAGE));
+		EXPECT_EQ(0, t_vmas_in(hint, PAGE));
 	EXPECT_NO_LEAK(&before, "beside a native mapping");
 	munmap(r, 3 * PAGE);
 }
@@ -135,7 +135,7 @@ static bool page_vma_is(unsigned char *p, uint64_t off)
 {
 	struct vma v;
 
-	return !vma_at(p, &v) && v.start == (unsigned long)p &&
+	return !t_vma_at(p, &v) && v.start == (unsigned long)p &&
 	       v.end == (unsigned long)p + PAGE && v.offset == off;
 }
 
@@ -167,7 +167,7 @@ static int map_into_hole_at_limit(int sysctl, int fd)
 	/* libneoos opens its descriptor now, not within the limit. */
 	if (neoos_stats(&st))
 		return 11;
-	snprintf(buf, sizeof(buf), "%d", vmas_in(NULL, ~0UL >> 1));
+	snprintf(buf, sizeof(buf), "%d", t_vmas_in(NULL, ~0UL >> 1));
 	if (pwrite(sysctl, buf, strlen(buf), 0) < 0)
 		return 12;
 
@@ -177,7 +177,7 @@ static int map_into_hole_at_limit(int sysctl, int fd)
 		return 13;
 	if (!page_vma_is(r, 0) || !page_vma_is(r + 2 * PAGE, 2 * PAGE))
 		return 14;	/* the native neighbours were fused */
-	if (vmas_in(r + PAGE, PAGE))
+	if (t_vmas_in(r + PAGE, PAGE))
 		return 15;	/* something was left in the hole */
 	if (p && (!page_vma_is(p, PAGE) || !page_is_pattern(p, PAGE)))
 		return 16;
@@ -196,13 +196,13 @@ TEST(hole_at_max_map_count)
 	if (geteuid())
 		SKIP(return, "changing vm.max_map_count needs root");
 	snprintf(path, sizeof(path), "target_merge_hole.%d", getpid());
-	ASSERT_EQ(0, make_pattern_file(path, 3 * PAGE));
+	ASSERT_EQ(0, t_make_pattern_file(path, 3 * PAGE));
 	fd = open(path, O_RDWR);
 	ASSERT_LE(0, fd);
 	sysctl = open("/proc/sys/vm/max_map_count", O_RDWR);
 	ASSERT_LE(0, sysctl);
 	ASSERT_LT(0, read(sysctl, old, sizeof(old) - 1));
-	leak_snapshot(&before);
+	t_leak_snapshot(&before);
 
 	pid = fork();
 	if (pid == 0)

@@ -10,7 +10,7 @@
  * memfd_secret memory and a file on a DAX filesystem (ext4 -o dax on a
  * pmem device).
  *
- * Each test checks that it leaves nothing behind (leak_check()): neoos's
+ * Each test checks that it leaves nothing behind (t_leak_check()): neoos's
  * live mappings and VMAs, the module's reference count and this
  * process's VMAs.
  */
@@ -61,7 +61,7 @@ TEST(memfd_secret_refused)
 	dev = open(NEOOS_DEVICE_PATH, O_RDWR);
 	ASSERT_LE(0, dev);
 	EXPECT_MAP_REFUSED(dev, fd, PAGE, ENODEV, "memfd_secret");
-	leak_snapshot(&before);
+	t_leak_snapshot(&before);
 
 	p = sys_mmap_ex(NULL, PAGE, NEOOS_PROT_READ | NEOOS_PROT_WRITE,
 			NEOOS_MAP_SHARED, fd, 0, &id);
@@ -92,12 +92,12 @@ FIXTURE_SETUP(dax)
 	if (geteuid())
 		SETUP_SKIP("mkfs and mount need root");
 	if (stat(PMEM, &st))
-		sh("modprobe nd_e820 2>/dev/null; modprobe nd_pmem 2>/dev/null");
+		t_sh("modprobe nd_e820 2>/dev/null; modprobe nd_pmem 2>/dev/null");
 	for (int i = 0; i < 50 && stat(PMEM, &st); i++)
 		usleep(100000);
 	if (stat(PMEM, &st))
 		SETUP_SKIP("no " PMEM ": the kernel needs an e820 pmem range (memmap=32M!1G, tools/vm/neoos-vm adds it) and nd_e820, nd_pmem");
-	ASSERT_EQ(0, sh("mkfs.ext4 -q -F -b 4096 " PMEM " >/dev/null"));
+	ASSERT_EQ(0, t_sh("mkfs.ext4 -q -F -b 4096 " PMEM " >/dev/null"));
 	mkdir(DAX_DIR, 0755);
 	if (mount(PMEM, DAX_DIR, "ext4", 0, "dax"))
 		SETUP_SKIP("mount -o dax " PMEM ": %s", strerror(errno));
@@ -126,7 +126,7 @@ TEST_F(dax, dax_file_refused)
 	void *p;
 
 	SKIPPED();
-	ASSERT_EQ(0, make_pattern_file(DAX_DIR "/file", FSIZE));
+	ASSERT_EQ(0, t_make_pattern_file(DAX_DIR "/file", FSIZE));
 	fd = open(DAX_DIR "/file", O_RDWR);
 	ASSERT_LE(0, fd);
 	ASSERT_EQ(0, statx(fd, "", AT_EMPTY_PATH, STATX_BASIC_STATS, &stx));
@@ -138,13 +138,13 @@ TEST_F(dax, dax_file_refused)
 	/* The control. */
 	q = mmap(NULL, FSIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	ASSERT_NE(MAP_FAILED, q) TH_LOG("mmap(2) of a DAX file: %s", strerror(errno));
-	EXPECT_EQ(pattern_byte(PAGE + 3), q[PAGE + 3]);
+	EXPECT_EQ(t_pattern_byte(PAGE + 3), q[PAGE + 3]);
 	munmap(q, FSIZE);
 
 	dev = open(NEOOS_DEVICE_PATH, O_RDWR);
 	ASSERT_LE(0, dev);
 	EXPECT_MAP_REFUSED(dev, fd, FSIZE, ENODEV, "a DAX file");
-	leak_snapshot(&before);
+	t_leak_snapshot(&before);
 	p = sys_mmap(fd, 0, FSIZE);
 	EXPECT_EQ(NULL, p);
 	if (p)

@@ -10,7 +10,7 @@
  * once the filesystem under it is shut down, its ->mmap refuses (-EIO),
  * and the MAP fails cleanly: no VMA, no mapping, no module reference left.
  *
- * Each test checks that it leaves nothing behind (leak_check()): neoos's
+ * Each test checks that it leaves nothing behind (t_leak_check()): neoos's
  * live mappings and VMAs, the module's reference count and this
  * process's VMAs.
  */
@@ -46,17 +46,17 @@ FIXTURE_SETUP(ovl)
 	self->fd = self->dev = self->root = -1;
 	if (geteuid())
 		SETUP_SKIP("mounting ext4 and overlayfs needs root");
-	if (sh("modprobe overlay 2>/dev/null; grep -qw overlay /proc/filesystems"))
+	if (t_sh("modprobe overlay 2>/dev/null; grep -qw overlay /proc/filesystems"))
 		SETUP_SKIP("no overlayfs in this kernel (modprobe overlay failed)");
-	ASSERT_EQ(0, loop_image(OVL_IMG, 32, self->loop, sizeof(self->loop)));
-	ASSERT_EQ(0, sh("mkfs.ext4 -q -F -O ^has_journal %s", self->loop));
+	ASSERT_EQ(0, t_loop_image(OVL_IMG, 32, self->loop, sizeof(self->loop)));
+	ASSERT_EQ(0, t_sh("mkfs.ext4 -q -F -O ^has_journal %s", self->loop));
 	mkdir(OVL_EXT4, 0755);
 	ASSERT_EQ(0, mount(self->loop, OVL_EXT4, "ext4", 0, "errors=continue"));
 	self->ext4_mounted = true;
 	ASSERT_EQ(0, mkdir(OVL_EXT4 "/lower", 0755));
 	ASSERT_EQ(0, mkdir(OVL_EXT4 "/upper", 0755));
 	ASSERT_EQ(0, mkdir(OVL_EXT4 "/work", 0755));
-	ASSERT_EQ(0, make_pattern_file(OVL_EXT4 "/lower/file", FSIZE));
+	ASSERT_EQ(0, t_make_pattern_file(OVL_EXT4 "/lower/file", FSIZE));
 	ASSERT_NE(NULL, getcwd(cwd, sizeof(cwd)));
 	snprintf(opts, sizeof(opts),
 		 "lowerdir=%s/" OVL_EXT4 "/lower,upperdir=%s/" OVL_EXT4
@@ -81,7 +81,7 @@ FIXTURE_TEARDOWN(ovl)
 	if (self->ext4_mounted)
 		EXPECT_UNMOUNTED(OVL_EXT4);
 	if (self->loop[0])
-		sh("losetup -d %s", self->loop);
+		t_sh("losetup -d %s", self->loop);
 	unlink(OVL_IMG);
 	rmdir(OVL_MERGED);
 	rmdir(OVL_EXT4);
@@ -107,11 +107,11 @@ TEST_F(ovl, overlay_file_maps_then_eio_after_shutdown)
 	ASSERT_LE(0, self->fd);
 	p = sys_mmap(self->fd, 0, FSIZE);
 	ASSERT_NE(NULL, p) TH_LOG("sys_mmap through overlayfs: E %d", sys_errno());
-	EXPECT_EQ(pattern_byte(PAGE + 1), (unsigned char)p[PAGE + 1]);
+	EXPECT_EQ(t_pattern_byte(PAGE + 1), (unsigned char)p[PAGE + 1]);
 	p[PAGE + 1] = 'O';
 	EXPECT_EQ(E_OK, sys_munmap(p, FSIZE));
-	drop_caches();
-	EXPECT_EQ('O', file_byte(OVL_MERGED "/file", PAGE + 1));
+	t_drop_caches();
+	EXPECT_EQ('O', t_file_byte(OVL_MERGED "/file", PAGE + 1));
 
 	self->dev = open(NEOOS_DEVICE_PATH, O_RDWR);
 	ASSERT_LE(0, self->dev);
@@ -129,7 +129,7 @@ TEST_F(ovl, overlay_file_maps_then_eio_after_shutdown)
 
 	EXPECT_MAP_REFUSED(self->dev, self->fd, FSIZE, EIO,
 			   "a file on overlayfs over a shut-down ext4");
-	leak_snapshot(&before);
+	t_leak_snapshot(&before);
 
 	/* What a NeoOS program sees. */
 	p = sys_mmap(self->fd, 0, FSIZE);

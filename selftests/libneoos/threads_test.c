@@ -92,7 +92,7 @@ static int make_filled_file(const char *path, size_t size, int byte)
 static bool is_pattern_at(const unsigned char *p, size_t len, uint64_t pos)
 {
 	for (size_t i = 0; i < len; i++)
-		if (p[i] != pattern_byte(pos + i))
+		if (p[i] != t_pattern_byte(pos + i))
 			return false;
 	return true;
 }
@@ -195,7 +195,7 @@ FIXTURE_VARIANT_ADD(map_store_unmap, own_fd) {
 FIXTURE_SETUP(map_store_unmap)
 {
 	test_path(self->path, sizeof(self->path), "msu");
-	ASSERT_EQ(0, make_pattern_file(self->path, MSU_THREADS * PAGE));
+	ASSERT_EQ(0, t_make_pattern_file(self->path, MSU_THREADS * PAGE));
 }
 
 FIXTURE_TEARDOWN(map_store_unmap)
@@ -221,7 +221,7 @@ TEST_F(map_store_unmap, eight_threads)
 			.deadline = now_s() + MSU_SECONDS,
 		};
 		for (int j = 0; j < MSU_ITERS; j++)
-			t[i].expect[j] = pattern_byte(i * PAGE + j);
+			t[i].expect[j] = t_pattern_byte(i * PAGE + j);
 	}
 	t0 = now_s();
 	for (int i = 0; i < MSU_THREADS; i++)
@@ -244,7 +244,7 @@ TEST_F(map_store_unmap, eight_threads)
 		ASSERT_EQ(0, file_read(self->path, i * PAGE, page, PAGE));
 		for (int j = 0; j < PAGE; j++) {
 			unsigned char want = j < MSU_ITERS ? t[i].expect[j] :
-					     pattern_byte(i * PAGE + j);
+					     t_pattern_byte(i * PAGE + j);
 
 			if (page[j] != want && lost++ < 5)
 				TH_LOG("page %d byte %d: %#x, stored %#x",
@@ -283,7 +283,7 @@ TEST(failed_map_takes_no_id)
 	int dev, fd, list0, vmas0, efaults = 0;
 
 	test_path(path, sizeof(path), "ids");
-	ASSERT_EQ(0, make_pattern_file(path, PAGE));
+	ASSERT_EQ(0, t_make_pattern_file(path, PAGE));
 	fd = open(path, O_RDWR | O_CLOEXEC);
 	ASSERT_LE(0, fd);
 	dev = open(NEOOS_DEVICE_PATH, O_RDWR | O_CLOEXEC);
@@ -292,7 +292,7 @@ TEST(failed_map_takes_no_id)
 	m = (struct neoos_map){
 		.fd = fd, .prot = RW, .flags = NEOOS_MAP_SHARED, .length = PAGE,
 	};
-	ASSERT_EQ(0, dev_map(dev, &m));
+	ASSERT_EQ(0, t_dev_map(dev, &m));
 	first = m.id;
 	ASSERT_NE(0, first);
 
@@ -307,7 +307,7 @@ TEST(failed_map_takes_no_id)
 	list0 = sys_mmap_list(0, NULL, 0);
 	ASSERT_EQ(1, list0);
 	ASSERT_EQ(0, dev_stats(dev, &st0));
-	vmas0 = vma_count();
+	vmas0 = t_vma_count();
 	for (int i = 0; i < TRIES; i++) {
 		errno = 0;
 		EXPECT_EQ(-1, ioctl(dev, NEOOS_IOC_MAP, ro));
@@ -320,7 +320,7 @@ TEST(failed_map_takes_no_id)
 	EXPECT_EQ(TRIES, efaults);
 	/* Nothing was left: no mapping, no VMA, no counted map. */
 	EXPECT_EQ(list0, sys_mmap_list(0, NULL, 0));
-	EXPECT_EQ(vmas0, vma_count());
+	EXPECT_EQ(vmas0, t_vma_count());
 	ASSERT_EQ(0, dev_stats(dev, &st1));
 	EXPECT_EQ(st0.live_mappings, st1.live_mappings);
 	EXPECT_EQ(st0.live_vmas, st1.live_vmas);
@@ -330,7 +330,7 @@ TEST(failed_map_takes_no_id)
 	m = (struct neoos_map){
 		.fd = fd, .prot = RW, .flags = NEOOS_MAP_SHARED, .length = PAGE,
 	};
-	ASSERT_EQ(0, dev_map(dev, &m));
+	ASSERT_EQ(0, t_dev_map(dev, &m));
 	EXPECT_EQ(first + 1, m.id)
 		TH_LOG("%d failed MAPs took %llu ids", TRIES,
 		       (unsigned long long)(m.id - first - 1));
@@ -338,7 +338,7 @@ TEST(failed_map_takes_no_id)
 		       TRIES, (unsigned long long)(m.id - first - 1));
 	fflush(stdout);
 
-	EXPECT_EQ(0, dev_unmap(dev, m.addr, PAGE));
+	EXPECT_EQ(0, t_dev_unmap(dev, m.addr, PAGE));
 	EXPECT_EQ(E_OK, sys_munmap_id(first));
 	munmap(ro, PAGE);
 	close(dev);
@@ -395,7 +395,7 @@ TEST(map_answer_survives_zapped_argument)
 	int dev, fd;
 
 	test_path(path, sizeof(path), "zap");
-	ASSERT_EQ(0, make_pattern_file(path, PAGE));
+	ASSERT_EQ(0, t_make_pattern_file(path, PAGE));
 	fd = open(path, O_RDWR | O_CLOEXEC);
 	ASSERT_LE(0, fd);
 	dev = open(NEOOS_DEVICE_PATH, O_RDWR | O_CLOEXEC);
@@ -416,7 +416,7 @@ TEST(map_answer_survives_zapped_argument)
 			.fd = fd, .prot = RW, .flags = NEOOS_MAP_SHARED,
 			.length = PAGE,
 		};
-		err = dev_map(dev, arg);
+		err = t_dev_map(dev, arg);
 		if (err) {
 			TH_LOG("map %ld: %s", maps, strerror(-err));
 			bad++;
@@ -433,7 +433,7 @@ TEST(map_answer_survives_zapped_argument)
 			break;
 		}
 		last_id = arg->id;
-		err = maps & 1 ? dev_unmap(dev, arg->addr, PAGE) :
+		err = maps & 1 ? t_dev_unmap(dev, arg->addr, PAGE) :
 				 sys_munmap_id(arg->id);
 		if (err) {
 			TH_LOG("unmap %ld: %d", maps, err);
@@ -573,7 +573,7 @@ static enum race_outcome rw_race_round(struct __test_metadata *_metadata,
 	bool y_ok, x_ok;
 	int uffd, waited;
 
-	ASSERT_EQ(0, make_pattern_file(px_path, RACE_LEN));
+	ASSERT_EQ(0, t_make_pattern_file(px_path, RACE_LEN));
 	ASSERT_EQ(0, make_filled_file(py_path, RACE_LEN, 'Y'));
 	x = sys_mmap_ex(NULL, RACE_LEN, RW, NEOOS_MAP_SHARED, fx, 0, &r.id);
 	ASSERT_NE(NULL, x);
@@ -583,10 +583,10 @@ static enum race_outcome rw_race_round(struct __test_metadata *_metadata,
 		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	ASSERT_NE(MAP_FAILED, buf);
 	memset(buf + PAGE, 0xEE, PAGE);
-	uffd = uffd_open();
+	uffd = t_uffd_open();
 	if (uffd < 0)
 		SKIP(return RACE_SKIPPED, "userfaultfd: %s", strerror(-uffd));
-	ASSERT_EQ(0, uffd_register(uffd, buf, PAGE));
+	ASSERT_EQ(0, t_uffd_register(uffd, buf, PAGE));
 	r.buf = buf;
 
 	ASSERT_EQ(0, pthread_create(&req, NULL, rw_req_thread, &r));
@@ -616,7 +616,7 @@ static enum race_outcome rw_race_round(struct __test_metadata *_metadata,
 	ASSERT_EQ(0, file_read(py_path, 0, disk, RACE_LEN));
 	y_ok = y_ok && all_bytes(disk, RACE_LEN, 'Y');
 	ASSERT_EQ(0, file_read(px_path, 0, disk, RACE_LEN));
-	x_ok = mem_is_pattern(disk, RACE_LEN);
+	x_ok = t_mem_is_pattern(disk, RACE_LEN);
 
 	if (q.addr != (void *)x)
 		out = RACE_SKIPPED;
@@ -628,7 +628,7 @@ static enum race_outcome rw_race_round(struct __test_metadata *_metadata,
 	else if (!write && r.ret < 0 && y_ok)
 		out = RACE_FAILED;
 	else if (!write && r.ret == E_OK && y_ok &&
-		 mem_is_pattern(buf, RACE_LEN))
+		 t_mem_is_pattern(buf, RACE_LEN))
 		out = RACE_BEFORE;
 	if (out == RACE_BAD || out == RACE_SKIPPED)
 		TH_LOG("%s: returned %d (%s); X at %p, Y mapped at %p; Y %s; X %s; buffer %s",
@@ -636,7 +636,7 @@ static enum race_outcome rw_race_round(struct __test_metadata *_metadata,
 		       sys_strerror(r.ret), x, q.addr,
 		       y_ok ? "unchanged" : "CHANGED",
 		       x_ok ? "unchanged" : "changed",
-		       write ? "-" : mem_is_pattern(buf, RACE_LEN) ?
+		       write ? "-" : t_mem_is_pattern(buf, RACE_LEN) ?
 		       "X's bytes" : all_bytes(buf + PAGE, PAGE, 'Y') ?
 		       "X's page 0 then Y's page 1" : "other bytes");
 	if (q.addr)
@@ -652,7 +652,7 @@ static void rw_race(struct __test_metadata *_metadata, bool write)
 
 	test_path(px, sizeof(px), "X");
 	test_path(py, sizeof(py), "Y");
-	ASSERT_EQ(0, make_pattern_file(px, RACE_LEN));
+	ASSERT_EQ(0, t_make_pattern_file(px, RACE_LEN));
 	fx = open(px, O_RDWR | O_CLOEXEC);
 	ASSERT_LE(0, fx);
 	fy = open(py, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
@@ -777,7 +777,7 @@ TEST(unmap_twice_races)
 	u = calloc(1, sizeof(*u));
 	ASSERT_NE(NULL, u);
 	test_path(path, sizeof(path), "twice");
-	ASSERT_EQ(0, make_pattern_file(path, PAGE));
+	ASSERT_EQ(0, t_make_pattern_file(path, PAGE));
 	u->fd = sys_open(path, O_RDWR);
 	ASSERT_LE(0, u->fd);
 	ASSERT_EQ(0, pthread_barrier_init(&u->start, NULL, UNMAP_THREADS + 2));
@@ -833,7 +833,7 @@ TEST(unmap_twice_races)
 					       p);
 				continue;
 			}
-			EXPECT_EQ(pattern_byte(UNMAP_SMALL - 1),
+			EXPECT_EQ(t_pattern_byte(UNMAP_SMALL - 1),
 				  p[UNMAP_SMALL - 1]);
 			if (sys_munmap(p, UNMAP_SMALL) != E_OK)
 				unmapped_late++;
@@ -1043,14 +1043,14 @@ TEST(map_unmap_read_mix_with_fork)
 	char path[64];
 
 	test_path(path, sizeof(path), "mix");
-	ASSERT_EQ(0, make_pattern_file(path, (MIX_FORK_PAGE + 1) * PAGE));
+	ASSERT_EQ(0, t_make_pattern_file(path, (MIX_FORK_PAGE + 1) * PAGE));
 	m.fd = sys_open(path, O_RDWR);
 	ASSERT_LE(0, m.fd);
 	m.fp = sys_mmap_ex(NULL, PAGE, RW, NEOOS_MAP_SHARED, m.fd,
 			   MIX_FORK_PAGE * PAGE, &m.fid);
 	ASSERT_NE(NULL, m.fp);
 	for (int i = 0; i < MIX_FORK_SLOTS; i++)
-		f.shadow[i] = pattern_byte(MIX_FORK_PAGE * PAGE + i);
+		f.shadow[i] = t_pattern_byte(MIX_FORK_PAGE * PAGE + i);
 	w = calloc(MIX_WORKERS, sizeof(*w));
 	ASSERT_NE(NULL, w);
 	disk = malloc((MIX_FORK_PAGE + 1) * PAGE);
@@ -1062,7 +1062,7 @@ TEST(map_unmap_read_mix_with_fork)
 		w[i].m = &m;
 		w[i].idx = i;
 		for (int j = 0; j < MIX_PAGES * PAGE; j++)
-			w[i].shadow[j] = pattern_byte(i * MIX_PAGES * PAGE + j);
+			w[i].shadow[j] = t_pattern_byte(i * MIX_PAGES * PAGE + j);
 		ASSERT_EQ(0, pthread_create(&tid[i], NULL, mix_worker_thread,
 					    &w[i]));
 	}
@@ -1259,7 +1259,7 @@ TEST(unmap_flushes_racing_store)
 	ASSERT_LE(0, fd);
 	ASSERT_EQ(0, fsync(fd));
 	has_cs = cachestat(fd, 0, PAGE, &cs) == 0;
-	has_disk = disk_bytes(path, 0, disk, PAGE) == 0;
+	has_disk = t_disk_bytes(path, 0, disk, PAGE) == 0;
 	if (!has_cs && !has_disk)
 		SKIP(goto out_close,
 		     "neither cachestat(2) nor the file's blocks on its device");
@@ -1334,7 +1334,7 @@ TEST(unmap_flushes_racing_store)
 			expect = f->last_done;
 		}
 		if (has_disk) {
-			ASSERT_EQ(0, disk_bytes(path, 0, disk, PAGE));
+			ASSERT_EQ(0, t_disk_bytes(path, 0, disk, PAGE));
 			memcpy(&on_disk, disk, sizeof(on_disk));
 			if (on_disk != expect && stale++ < 3)
 				TH_LOG("round %d: the disk holds store %llu, the last one made was %llu (%d stores this round)",
@@ -1479,7 +1479,7 @@ static void byid_race(struct __test_metadata *_metadata, bool msync)
 	b->msync = msync;
 	test_path(px, sizeof(px), "bidX");
 	test_path(py, sizeof(py), "bidY");
-	ASSERT_EQ(0, make_pattern_file(px, BYID_LEN));
+	ASSERT_EQ(0, t_make_pattern_file(px, BYID_LEN));
 	ASSERT_EQ(0, make_filled_file(py, BYID_LEN, 'Y'));
 	if (msync) {
 		/* Syncing X costs nothing, so A stays on the CPU. */
@@ -1531,14 +1531,14 @@ static void byid_race(struct __test_metadata *_metadata, bool msync)
 		/* A finishes the call it was in. */
 		sleep_us(BYID_GAP_US);
 		if (msync) {
-			if (vma_has_flag(y, "lo") != 1 && not_locked++ < 3)
+			if (t_vma_has_flag(y, "lo") != 1 && not_locked++ < 3)
 				TH_LOG("round %d: Y is not locked", r);
 		} else {
 			if (store_faults(y + r % BYID_LEN, (unsigned char)r) &&
 			    segv++ < 3)
 				TH_LOG("round %d: a store into Y (at %p, X was at %p) faulted",
 				       r, y, x);
-			ASSERT_EQ(0, vma_at(y, &v));
+			ASSERT_EQ(0, t_vma_at(y, &v));
 			if (v.perms[1] != 'w' && no_w++ < 3)
 				TH_LOG("round %d: /proc/self/maps has Y %s",
 				       r, v.perms);

@@ -62,7 +62,7 @@ TEST(maps_of_another_process)
 		SKIP(return, "%s not built", NEOOSCTL);
 	ASSERT_NE(NULL, realpath(".", cwd));
 	snprintf(path, sizeof(path), "%s/neoosctl_maps.%d", cwd, getpid());
-	ASSERT_EQ(0, make_pattern_file(path, FILE_SIZE));
+	ASSERT_EQ(0, t_make_pattern_file(path, FILE_SIZE));
 	ASSERT_EQ(0, pipe(up));
 	ASSERT_EQ(0, pipe(down));
 	pid = fork();

@@ -3,7 +3,7 @@
  * A client of `neoosctl json` for the neoosctl tests: it starts the tool,
  * sends request lines, reads answer lines, and builds and parses the
  * MmapManager answers' exact forms.  Linked into neoosctl/'s programs
- * only, beside common.c.
+ * only, beside the t_* helpers.
  */
 #ifndef NEOOS_SELFTEST_CTL_H
 #define NEOOS_SELFTEST_CTL_H

@@ -29,9 +29,9 @@ FIXTURE_SETUP(ctl)
 	ASSERT_NE(NULL, realpath(".", cwd));
 	snprintf(self->path, sizeof(self->path), "%s/%s.%d", cwd,
 		 program_invocation_short_name, getpid());
-	ASSERT_EQ(0, make_pattern_file(self->path, FILE_SIZE));
+	ASSERT_EQ(0, t_make_pattern_file(self->path, FILE_SIZE));
 	for (int i = 0; i < FILE_SIZE; i++)
-		self->pattern[i] = pattern_byte(i);
+		self->pattern[i] = t_pattern_byte(i);
 	ASSERT_EQ(0, ctl_start(&self->c));
 }
 

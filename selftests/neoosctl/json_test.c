@@ -31,8 +31,8 @@ TEST_F(ctl, shared_session)
 	EXPECT_STREQ(SUCCESS, ctl_ask(&self->c, want));
 	EXPECT_EQ(0, ctl_expect_read(&self->c, id, 100, hello, 5));
 	EXPECT_STREQ(SUCCESS, ctl_by_id(&self->c, "Msync", id));
-	EXPECT_EQ('H', file_byte(self->path, 100));
-	EXPECT_EQ('o', file_byte(self->path, 104));
+	EXPECT_EQ('H', t_file_byte(self->path, 100));
+	EXPECT_EQ('o', t_file_byte(self->path, 104));
 
 	snprintf(want, sizeof(want),
 		 "{\"status\": \"success\", \"data\": {\"id\": %lld, \"path\": \"%s\", \"offset\": 0, \"length\": %d, "
@@ -96,8 +96,8 @@ TEST_F(ctl, private_write_stays_private)
 	EXPECT_EQ(0, ctl_expect_read(&self->c, id, 10, zz, 2));
 	ctl_by_id(&self->c, "Msync", id);	/* whatever it says */
 	EXPECT_STREQ(SUCCESS, ctl_by_id(&self->c, "Munmap", id));
-	EXPECT_EQ(pattern_byte(10), file_byte(self->path, 10));
-	EXPECT_EQ(pattern_byte(11), file_byte(self->path, 11));
+	EXPECT_EQ(t_pattern_byte(10), t_file_byte(self->path, 10));
+	EXPECT_EQ(t_pattern_byte(11), t_file_byte(self->path, 11));
 	EXPECT_EQ(0, ctl_finish(&self->c));
 }
 
@@ -112,7 +112,7 @@ TEST_F(ctl, write_needs_prot_write)
 		 "{\"MmapWrite\": {\"mmap_id\": %lld, \"offset\": 0, \"data\": [1]}}",
 		 (long long)id);
 	EXPECT_TRUE(is_error(ctl_ask(&self->c, req), ERROR("E_PERM")));
-	EXPECT_EQ(pattern_byte(0), file_byte(self->path, 0));
+	EXPECT_EQ(t_pattern_byte(0), t_file_byte(self->path, 0));
 	/* prot 0: not even reading. */
 	id = ctl_mmap(&self->c, self->path, 0, PAGE, 0, true);
 	ASSERT_LT(0, id);
@@ -220,11 +220,11 @@ TEST_F_TIMEOUT(ctl, long_lines, 120)
 	int64_t id;
 
 	snprintf(path, PATH_MAX + 64, "%s.big", self->path);
-	ASSERT_EQ(0, make_pattern_file(path, big));
+	ASSERT_EQ(0, t_make_pattern_file(path, big));
 	id = ctl_mmap(&self->c, path, 0, big, 3, true);
 	ASSERT_LT(0, id);
 	for (size_t i = 0; i < big; i++)
-		want[i] = pattern_byte(i);
+		want[i] = t_pattern_byte(i);
 	EXPECT_EQ(0, ctl_expect_read(&self->c, id, 0, want, big));
 
 	/* MmapWrite of 1 MiB of bytes, padded out to 64 MiB with spaces. */
@@ -258,7 +258,7 @@ TEST_F_TIMEOUT(ctl, long_lines, 120)
 	EXPECT_TRUE(is_error(ctl_read(&self->c), ERROR("E_INVAL")));
 	EXPECT_EQ(0, ctl_expect_read(&self->c, id, 0, want, big));
 	EXPECT_STREQ(SUCCESS, ctl_by_id(&self->c, "Munmap", id));
-	EXPECT_EQ(want[big - 1], file_byte(path, big - 1));
+	EXPECT_EQ(want[big - 1], t_file_byte(path, big - 1));
 	EXPECT_EQ(0, ctl_finish(&self->c));
 	unlink(path);
 	free(req);
