@@ -12,7 +12,6 @@
 #include "ctl.h"
 #include "kselftest_harness.h"
 
-#define FILE_SIZE	(2 * PAGE)
 
 /* Run @cmd; its output into @out (up to @size), its exit status back. */
 static int run(const char *cmd, char *out, size_t size)
@@ -37,7 +36,7 @@ static void hold_mappings(const char *path, int report, int wait_fd)
 	char c;
 
 	if (rw < 0 || ro < 0 ||
-	    !sys_mmap_ex(NULL, FILE_SIZE, NEOOS_PROT_READ | NEOOS_PROT_WRITE,
+	    !sys_mmap_ex(NULL, CTL_FILE_SIZE, NEOOS_PROT_READ | NEOOS_PROT_WRITE,
 			 NEOOS_MAP_SHARED, rw, 0, &id) ||
 	    !sys_mmap_ex(NULL, 100, NEOOS_PROT_READ, NEOOS_MAP_PRIVATE, ro, 7,
 			 &id))
@@ -62,7 +61,7 @@ TEST(maps_of_another_process)
 		SKIP(return, "%s not built", NEOOSCTL);
 	ASSERT_NE(NULL, realpath(".", cwd));
 	snprintf(path, sizeof(path), "%s/neoosctl_maps.%d", cwd, getpid());
-	ASSERT_EQ(0, t_make_pattern_file(path, FILE_SIZE));
+	ASSERT_EQ(0, t_make_pattern_file(path, CTL_FILE_SIZE));
 	ASSERT_EQ(0, pipe(up));
 	ASSERT_EQ(0, pipe(down));
 	pid = fork();
@@ -87,7 +86,7 @@ TEST(maps_of_another_process)
 			char want[64];
 
 			snprintf(want, sizeof(want), "total 2 mappings, %d bytes",
-				 FILE_SIZE + 100);
+				 CTL_FILE_SIZE + 100);
 			EXPECT_STREQ(want, line);
 			total = true;
 			continue;

@@ -17,6 +17,9 @@
 #define NEOOSCTL "../tools/neoosctl/neoosctl"
 #endif
 
+/* The pattern file the neoosctl tests map: two pages. */
+#define CTL_FILE_SIZE	(2 * 4096)
+
 #define SUCCESS		"{\"status\": \"success\"}"
 #define ERROR(code)	"{\"status\": \"error\", \"code\": \"" code "\", \"message\": \""
 

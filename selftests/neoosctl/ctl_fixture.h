@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * The fixture of the `neoosctl json` tests: a session of the tool, and a
- * pattern file of FILE_SIZE bytes named after the program, by the path
+ * pattern file of CTL_FILE_SIZE bytes named after the program, by the path
  * the kernel reports.  Include after kselftest_harness.h.
  */
 #ifndef NEOOS_SELFTEST_CTL_FIXTURE_H
@@ -10,11 +10,10 @@
 #include <errno.h>
 #include <limits.h>
 
-#define FILE_SIZE	(2 * PAGE)
 
 FIXTURE(ctl) {
 	char path[PATH_MAX + 32];
-	unsigned char pattern[FILE_SIZE];
+	unsigned char pattern[CTL_FILE_SIZE];
 	struct ctl c;
 };
 
@@ -29,8 +28,8 @@ FIXTURE_SETUP(ctl)
 	ASSERT_NE(NULL, realpath(".", cwd));
 	snprintf(self->path, sizeof(self->path), "%s/%s.%d", cwd,
 		 program_invocation_short_name, getpid());
-	ASSERT_EQ(0, t_make_pattern_file(self->path, FILE_SIZE));
-	for (int i = 0; i < FILE_SIZE; i++)
+	ASSERT_EQ(0, t_make_pattern_file(self->path, CTL_FILE_SIZE));
+	for (int i = 0; i < CTL_FILE_SIZE; i++)
 		self->pattern[i] = t_pattern_byte(i);
 	ASSERT_EQ(0, ctl_start(&self->c));
 }

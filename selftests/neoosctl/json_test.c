@@ -19,7 +19,7 @@ TEST_F(ctl, shared_session)
 	unsigned char hello[] = "Hello";
 	int64_t id;
 
-	id = ctl_mmap(&self->c, self->path, 0, FILE_SIZE, 3, true);
+	id = ctl_mmap(&self->c, self->path, 0, CTL_FILE_SIZE, 3, true);
 	ASSERT_LT(0, id);
 	EXPECT_EQ(0, ctl_expect_read(&self->c, id, 0, self->pattern, 64));
 	EXPECT_EQ(0, ctl_expect_read(&self->c, id, PAGE - 3,
@@ -37,7 +37,7 @@ TEST_F(ctl, shared_session)
 	snprintf(want, sizeof(want),
 		 "{\"status\": \"success\", \"data\": {\"id\": %lld, \"path\": \"%s\", \"offset\": 0, \"length\": %d, "
 		 "\"prot\": {\"read\": true, \"write\": true, \"exec\": false}, \"flags\": \"Shared\", \"owner_pid\": %d}}",
-		 (long long)id, self->path, FILE_SIZE, self->c.pid);
+		 (long long)id, self->path, CTL_FILE_SIZE, self->c.pid);
 	EXPECT_STREQ(want, ctl_by_id(&self->c, "MmapStats", id));
 
 	EXPECT_STREQ(SUCCESS, ctl_by_id(&self->c, "Munmap", id));
@@ -87,7 +87,7 @@ TEST_F(ctl, private_write_stays_private)
 	char req[200];
 	int64_t id;
 
-	id = ctl_mmap(&self->c, self->path, 0, FILE_SIZE, 3, false);
+	id = ctl_mmap(&self->c, self->path, 0, CTL_FILE_SIZE, 3, false);
 	ASSERT_LT(0, id);
 	snprintf(req, sizeof(req),
 		 "{\"MmapWrite\": {\"mmap_id\": %lld, \"offset\": 10, \"data\": [90, 90]}}",
