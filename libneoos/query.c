@@ -16,7 +16,9 @@ static int neoos_info(struct neoos_info *q, struct neoos_mapping_info *info)
 		return __neoos_set_error(E_INVAL);
 	q->path = (uintptr_t)info->path;
 	q->path_size = sizeof(info->path);
-	ret = __neoos_request(NEOOS_IOC_INFO, q);
+	/* ABI 1.0's size: any 1.x module answers it, and none of the
+	 * fields after it is reported here */
+	ret = __neoos_request(NEOOS_IOC_INFO_1_0, q);
 	if (ret)
 		return ret;
 	info->id = q->id;
