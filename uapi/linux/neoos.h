@@ -11,7 +11,6 @@
 #ifndef _UAPI_LINUX_NEOOS_H
 #define _UAPI_LINUX_NEOOS_H
 
-#include <linux/errno.h>
 #include <linux/ioctl.h>
 #include <linux/types.h>
 
@@ -83,9 +82,10 @@ struct neoos_map {
 
 /*
  * The errnos with which NEOOS_IOC_UNMAP fails having removed nothing
- * (ioctl_neoos(2)), as an array initializer; with any other, the mapping
- * is gone and writing it back failed.  The module reports a writeback
- * error that is one of these as EIO.
+ * (ioctl_neoos(2)), as an array initializer, for code that has the errno
+ * names (<errno.h>); with any other, the mapping is gone and writing it
+ * back failed.  The module reports a writeback error that is one of these
+ * as EIO.
  */
 #define NEOOS_UNMAP_KEPT_ERRNOS	{ EINVAL, EFAULT, EINTR, ENOMEM, EPERM }
 
