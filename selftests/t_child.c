@@ -36,7 +36,8 @@ unsigned int t_scaled_alarm(unsigned int seconds)
 	it.it_value.tv_sec = (time_t)seconds * scale;
 	if (setitimer(ITIMER_REAL, &it, &old))
 		return 0;
-	return (old.it_value.tv_sec + (old.it_value.tv_usec > 0)) / scale;
+	/* rounded up, as alarm(2)'s: 0 only when no alarm was set */
+	return (old.it_value.tv_sec + (old.it_value.tv_usec > 0) + scale - 1) / scale;
 }
 
 int t_run_child(int (*fn)(void *), void *arg)

@@ -93,12 +93,16 @@ static int map_ioctl(int dev, struct neoos_map *m)
  * file offset 100, two pages, as /proc/self/maps shows them.  A program
  * built for ABI 1.0 or 1.1 has a 72-byte struct neoos_info and sends
  * NEOOS_IOC_INFO_1_0: it gets the same answer, and nothing past those 72
- * bytes is written.
+ * bytes is read or written.
  */
 TEST_F(dev, info_reports_the_vma_and_keeps_abi_1_0)
 {
-	unsigned char buf[sizeof(struct neoos_info) + 16];
-	struct neoos_info *old = (struct neoos_info *)buf, info = {
+	union {
+		struct neoos_info i;
+		unsigned char b[sizeof(struct neoos_info) + 16];
+	} u1;
+	unsigned char *buf = u1.b;
+	struct neoos_info *old = &u1.i, info = {
 		.query = NEOOS_INFO_BY_ID,
 	};
 	struct neoos_map m = {
@@ -108,6 +112,8 @@ TEST_F(dev, info_reports_the_vma_and_keeps_abi_1_0)
 		.length = 5000,
 	};
 	struct neoos_unmap u = { .flags = NEOOS_UNMAP_BY_ID };
+	struct neoos_info *at_edge;
+	char *edge;
 	struct vma v;
 
 	m.fd = memfd_create("info", MFD_CLOEXEC);
@@ -124,7 +130,7 @@ TEST_F(dev, info_reports_the_vma_and_keeps_abi_1_0)
 	EXPECT_EQ(v.end - v.start, info.vma_length);
 	EXPECT_EQ(2 * PAGE, info.vma_length);
 
-	memset(buf, 0xa5, sizeof(buf));
+	memset(buf, 0xa5, sizeof(u1.b));
 	memset(buf, 0, NEOOS_INFO_SIZE_1_0);
 	old->query = NEOOS_INFO_BY_ID;
 	old->id = m.id;
@@ -133,9 +139,20 @@ TEST_F(dev, info_reports_the_vma_and_keeps_abi_1_0)
 	EXPECT_EQ(5000, old->length);
 	EXPECT_EQ(100, old->offset);
 	EXPECT_EQ(getpid(), old->owner_pid);
-	for (size_t k = NEOOS_INFO_SIZE_1_0; k < sizeof(buf); k++) {
+	for (size_t k = NEOOS_INFO_SIZE_1_0; k < sizeof(u1.b); k++) {
 		EXPECT_EQ(0xa5, buf[k]) TH_LOG("byte %zu written", k);
 	}
+
+	/* Nor read: the 72 bytes end where an inaccessible page begins. */
+	edge = mmap(NULL, 2 * PAGE, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, edge);
+	ASSERT_EQ(0, mprotect(edge + PAGE, PAGE, PROT_NONE));
+	at_edge = (struct neoos_info *)(edge + PAGE - NEOOS_INFO_SIZE_1_0);
+	memcpy(at_edge, buf, NEOOS_INFO_SIZE_1_0);
+	EXPECT_EQ(0, ioctl(self->fd, NEOOS_IOC_INFO_1_0, at_edge)) TH_LOG("%s", strerror(errno));
+	EXPECT_EQ(m.addr, at_edge->addr);
+	EXPECT_EQ(0, munmap(edge, 2 * PAGE));
 
 	u.id = m.id;
 	EXPECT_EQ(0, ioctl(self->fd, NEOOS_IOC_UNMAP, &u));
