@@ -12,6 +12,15 @@ void forget(struct worker *w, int i)
 	w->maps[i] = w->maps[--w->nmaps];
 }
 
+/* A random one of the worker's mappings for one more call, or -1. */
+static int pick(struct worker *w)
+{
+	if (!w->nmaps)
+		return -1;
+	count_call();
+	return below(w->nmaps);
+}
+
 static void do_map(struct worker *w)
 {
 	int prot = below(8), flags, fd;
@@ -49,10 +58,9 @@ void do_unmap(struct worker *w)
 {
 	int i;
 
-	if (!w->nmaps)
+	i = pick(w);
+	if (i < 0)
 		return;
-	i = below(w->nmaps);
-	count_call();
 	if (below(2))
 		sys_munmap_id(w->maps[i].id);
 	else
@@ -107,10 +115,9 @@ static void do_mprotect(struct worker *w)
 {
 	int i, prot = below(8);
 
-	if (!w->nmaps)
+	i = pick(w);
+	if (i < 0)
 		return;
-	i = below(w->nmaps);
-	count_call();
 	if (below(2)) {
 		sys_mprotect(w->maps[i].id, prot);
 	} else if (still_ours(w, i)) {
@@ -135,10 +142,9 @@ static void do_msync(struct worker *w)
 				  NEOOS_MS_SYNC | NEOOS_MS_INVALIDATE, 7, 0 };
 	int i;
 
-	if (!w->nmaps)
+	i = pick(w);
+	if (i < 0)
 		return;
-	i = below(w->nmaps);
-	count_call();
 	if (below(2))
 		sys_msync(w->maps[i].id, below(PAGE), below(2 * PAGE), fl[below(5)]);
 	else if (still_ours(w, i))
@@ -159,10 +165,9 @@ static void do_rw(struct worker *w)
 {
 	int i;
 
-	if (!w->nmaps)
+	i = pick(w);
+	if (i < 0)
 		return;
-	i = below(w->nmaps);
-	count_call();
 	if (below(2))
 		sys_mmap_read(w->maps[i].id, below(PAGE), w->buf, below(PAGE));
 	else
