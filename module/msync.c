@@ -24,14 +24,6 @@
 
 #define NEOOS_MS_FLAGS	(NEOOS_MS_ASYNC | NEOOS_MS_INVALIDATE | NEOOS_MS_SYNC)
 
-static int neoos_msync_check(const struct neoos_msync *args)
-{
-	if (args->pad || !neoos_flags_one_of(args->flags, NEOOS_MS_FLAGS,
-					     NEOOS_MS_ASYNC, NEOOS_MS_SYNC))
-		return -EINVAL;
-	return 0;
-}
-
 /*
  * Under mmap_lock: check @args against its mapping, and for MS_SYNC of a
  * shared mapping return its file, with a reference, and the byte range of
@@ -79,9 +71,9 @@ long neoos_ioctl_msync(void __user *argp)
 
 	if (copy_from_user(&args, argp, sizeof(args)))
 		return -EFAULT;
-	ret = neoos_msync_check(&args);
-	if (ret)
-		return ret;
+	if (args.pad || !neoos_flags_one_of(args.flags, NEOOS_MS_FLAGS,
+					    NEOOS_MS_ASYNC, NEOOS_MS_SYNC))
+		return -EINVAL;
 	if (mmap_read_lock_killable(mm))
 		return -EINTR;
 	ret = neoos_msync_resolve(mm, &args, &file, &start, &end);
