@@ -26,19 +26,28 @@
 #define MAX_SAMPLES	256
 
 /*
- * One side of a case.  run() returns one sample (in the case's unit) and
- * may store a second value in *aux (minor faults).
+ * What one side of a case runs: run(ctx, arg, aux) returns one sample, a
+ * time in seconds, which the harness turns into the case's unit.  @arg is the side's own, so that one function can serve
+ * both columns; run() may store a second value in *aux (minor faults),
+ * which is 0 otherwise.
  */
-struct side {
+struct side_def {
 	const char *label;
-	double (*run)(void *ctx, double *aux);
+	double (*run)(void *ctx, long arg, double *aux);
+	long arg;
+};
+
+#define SIDE(label, run, arg)	((struct side_def){ (label), (run), (arg) })
+
+struct side {
+	struct side_def def;
 	double v[MAX_SAMPLES];
 	double aux[MAX_SAMPLES];
 	int n;
 };
 
 struct result {
-	const char *name;
+	const char *name;	/* "ref_..." for a reference case */
 	const char *unit;	/* "ns", "us", "ms" or "faults" */
 	const char *note;
 	int reference;		/* no ratio line */
@@ -74,7 +83,8 @@ extern int nresults;
 void die(const char *fmt, ...);
 double now(void);
 long minflt(void);
-struct result *new_result(const char *name, const char *unit);
+struct result *new_result(const char *name, const char *unit,
+			  const char *note, struct side_def a, struct side_def b);
 double ratio_of(const struct result *r, int n);
 void run_pair(struct result *r, void *ctx, double budget);
 void pin_cpu(void);
@@ -97,7 +107,6 @@ int open_device(void);
 void case_map_unmap(const char *name, const char *path, size_t size,
 		    int pairs, double budget);
 void case_ioctl(void);
-void case_map_unmap_ioctls(void);
 void case_map_unmap_threads(double budget);
 void case_map_cost(double budget);
 void case_fault_read(double budget);

@@ -23,7 +23,7 @@ struct cp_ctx {
 	char *buf;
 };
 
-static double cp_neo(void *c, double *aux)
+static double cp_neo(void *c, long arg, double *aux)
 {
 	struct cp_ctx *x = c;
 	double t = now();
@@ -43,11 +43,10 @@ static double cp_neo(void *c, double *aux)
 		ret = sys_munmap_id(did);
 	if (ret)
 		die("sys_munmap_id: %s", sys_strerror(ret));
-	*aux = 0;
-	return (now() - t) * 1e3;
+	return now() - t;
 }
 
-static double cp_nat(void *c, double *aux)
+static double cp_nat(void *c, long arg, double *aux)
 {
 	struct cp_ctx *x = c;
 	double t = now();
@@ -60,11 +59,10 @@ static double cp_nat(void *c, double *aux)
 		die("msync");
 	nat_unmap(s, x->size);
 	nat_unmap(d, x->size);
-	*aux = 0;
-	return (now() - t) * 1e3;
+	return now() - t;
 }
 
-static double cp_rw(void *c, double *aux)
+static double cp_rw(void *c, long arg, double *aux)
 {
 	struct cp_ctx *x = c;
 	double t = now();
@@ -77,11 +75,10 @@ static double cp_rw(void *c, double *aux)
 	}
 	if (fsync(x->dst))
 		die("fsync");
-	*aux = 0;
-	return (now() - t) * 1e3;
+	return now() - t;
 }
 
-static double cp_cfr(void *c, double *aux)
+static double cp_cfr(void *c, long arg, double *aux)
 {
 	struct cp_ctx *x = c;
 	double t = now();
@@ -89,41 +86,34 @@ static double cp_cfr(void *c, double *aux)
 
 	while ((size_t)in < x->size) {
 		ssize_t n = copy_file_range(x->src, &in, x->dst, &out,
-					    x->size - in, 0);
+				    x->size - in, 0);
 
 		if (n <= 0)
 			die("copy_file_range");
 	}
 	if (fsync(x->dst))
 		die("fsync");
-	*aux = 0;
-	return (now() - t) * 1e3;
+	return now() - t;
 }
 
 void case_copy(double budget)
 {
 	struct cp_ctx x = { .size = 256 * MIB };
-	struct result *r;
 
-	if (!want("copy_256m"))
-		return;
 	x.src = make_file("bench-copy-src", x.size, 0, O_RDWR);
 	x.dst = make_file("bench-copy-dst", x.size, 0, O_RDWR);
 	x.buf = malloc(MIB);
 	if (!x.buf)
 		die("malloc");
-	r = new_result("copy_256m", "ms");
-	r->note = "copy through mappings: neoos flushes in sys_munmap, native with msync(MS_SYNC)";
-	r->a = (struct side){ .label = "sys_mmap_ex, memcpy, sys_munmap", .run = cp_neo };
-	r->b = (struct side){ .label = "mmap, memcpy, msync, munmap", .run = cp_nat };
-	run_pair(r, &x, budget);
+	run_pair(new_result("copy_256m", "ms",
+			    "copy through mappings: neoos flushes in sys_munmap, native with msync(MS_SYNC)",
+			    SIDE("sys_mmap_ex, memcpy, sys_munmap", cp_neo, 0),
+			    SIDE("mmap, memcpy, msync, munmap", cp_nat, 0)), &x, budget);
 
-	r = new_result("ref_copy_256m_rw_vs_cfr", "ms");
-	r->reference = 1;
-	r->note = "reference: read/write in 1 MiB chunks + fsync, and copy_file_range + fsync";
-	r->a = (struct side){ .label = "read/write, fsync", .run = cp_rw };
-	r->b = (struct side){ .label = "copy_file_range, fsync", .run = cp_cfr };
-	run_pair(r, &x, budget / 2);
+	run_pair(new_result("ref_copy_256m_rw_vs_cfr", "ms",
+			    "reference: read/write in 1 MiB chunks + fsync, and copy_file_range + fsync",
+			    SIDE("read/write, fsync", cp_rw, 0),
+			    SIDE("copy_file_range, fsync", cp_cfr, 0)), &x, budget / 2);
 	free(x.buf);
 	close(x.src);
 	close(x.dst);

@@ -5,6 +5,7 @@
  * every page, then flushed.
  */
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,26 +46,21 @@ static double fr_touch(struct fr_ctx *x, const char *p, double *aux)
 	t = now() - t;
 	*aux = (double)(minflt() - f0);
 	sink += s;
-	return t * 1e3;
-}
-
-static double fr_neo(void *c, double *aux)
-{
-	struct fr_ctx *x = c;
-	char *p = neo_map(x->fd, x->size);
-	double t = fr_touch(x, p, aux);
-
-	neo_unmap(p, x->size);
 	return t;
 }
 
-static double fr_nat(void *c, double *aux)
+/* @native: mmap(2) rather than sys_mmap */
+static double fr_sample(void *c, long native, double *aux)
 {
 	struct fr_ctx *x = c;
-	char *p = nat_map(x->fd, x->size, PROT_READ);
+	char *p = native ? nat_map(x->fd, x->size, PROT_READ) :
+			   neo_map(x->fd, x->size);
 	double t = fr_touch(x, p, aux);
 
-	nat_unmap(p, x->size);
+	if (native)
+		nat_unmap(p, x->size);
+	else
+		neo_unmap(p, x->size);
 	return t;
 }
 
@@ -82,16 +78,17 @@ void case_fault_read(double budget)
 	x.fd = make_file("bench-read-256m", x.size, 0, O_RDONLY);
 
 	if (want("fault_read_seq_256m") || want("minflt_seq_256m")) {
-		r = new_result("fault_read_seq_256m", "ms");
-		r->note = "first-touch read of every page in order, warm page cache";
-		r->a = (struct side){ .label = "sys_mmap, touch", .run = fr_neo };
-		r->b = (struct side){ .label = "mmap, touch", .run = fr_nat };
+		r = new_result("fault_read_seq_256m", "ms",
+			       "first-touch read of every page in order, warm page cache",
+			       SIDE("sys_mmap, touch", fr_sample, false),
+			       SIDE("mmap, touch", fr_sample, true));
 		run_pair(r, &x, budget);
 
-		m = new_result("minflt_seq_256m", "faults");
-		m->note = "ru_minflt around the sequential touch loop";
-		m->a.label = "sys_mmap minflt";
-		m->b.label = "mmap minflt";
+		/* fault_read_seq_256m's second values, not run on its own */
+		m = new_result("minflt_seq_256m", "faults",
+			       "ru_minflt around the sequential touch loop",
+			       SIDE("sys_mmap minflt", NULL, 0),
+			       SIDE("mmap minflt", NULL, 0));
 		memcpy(m->a.v, r->a.aux, sizeof(m->a.v));
 		memcpy(m->b.v, r->b.aux, sizeof(m->b.v));
 		m->a.n = r->a.n;
@@ -119,11 +116,10 @@ void case_fault_read(double budget)
 			x.order[i] = x.order[j];
 			x.order[j] = tmp;
 		}
-		r = new_result("fault_read_rand_256m", "ms");
-		r->note = "first-touch read of every page in a fixed shuffled order, warm page cache";
-		r->a = (struct side){ .label = "sys_mmap, touch", .run = fr_neo };
-		r->b = (struct side){ .label = "mmap, touch", .run = fr_nat };
-		run_pair(r, &x, budget);
+		run_pair(new_result("fault_read_rand_256m", "ms",
+				    "first-touch read of every page in a fixed shuffled order, warm page cache",
+				    SIDE("sys_mmap, touch", fr_sample, false),
+				    SIDE("mmap, touch", fr_sample, true)), &x, budget);
 		free(x.order);
 	}
 	close(x.fd);
@@ -146,45 +142,34 @@ static void fw_dirty(struct fw_ctx *x, char *p)
 		p[i] = (char)x->val;
 }
 
-static double fw_neo(void *c, double *aux)
+/* @native: mmap(2), msync(MS_SYNC) and munmap(2) rather than sys_mmap and sys_munmap */
+static double fw_sample(void *c, long native, double *aux)
 {
 	struct fw_ctx *x = c;
 	double t = now();
-	char *p = neo_map(x->fd, x->size);
+	char *p = native ? nat_map(x->fd, x->size, PROT_READ | PROT_WRITE) :
+			   neo_map(x->fd, x->size);
 
 	fw_dirty(x, p);
-	neo_unmap(p, x->size);
-	*aux = 0;
-	return (now() - t) * 1e3;
-}
-
-static double fw_nat(void *c, double *aux)
-{
-	struct fw_ctx *x = c;
-	double t = now();
-	char *p = nat_map(x->fd, x->size, PROT_READ | PROT_WRITE);
-
-	fw_dirty(x, p);
-	if (msync(p, x->size, MS_SYNC))
-		die("msync");
-	nat_unmap(p, x->size);
-	*aux = 0;
-	return (now() - t) * 1e3;
+	if (native) {
+		if (msync(p, x->size, MS_SYNC))
+			die("msync");
+		nat_unmap(p, x->size);
+	} else {
+		neo_unmap(p, x->size);
+	}
+	return now() - t;
 }
 
 void case_fault_write(double budget)
 {
 	struct fw_ctx x = { .size = 64 * MIB };
-	struct result *r;
 
-	if (!want("fault_write_flush_64m"))
-		return;
 	x.fd = make_file("bench-write-64m", x.size, 0, O_RDWR);
-	r = new_result("fault_write_flush_64m", "ms");
-	r->note = "map, one store per page, flush and unmap";
-	r->a = (struct side){ .label = "sys_mmap, store, sys_munmap", .run = fw_neo };
-	r->b = (struct side){ .label = "mmap, store, msync(MS_SYNC), munmap", .run = fw_nat };
-	run_pair(r, &x, budget);
+	run_pair(new_result("fault_write_flush_64m", "ms",
+			    "map, one store per page, flush and unmap",
+			    SIDE("sys_mmap, store, sys_munmap", fw_sample, false),
+			    SIDE("mmap, store, msync(MS_SYNC), munmap", fw_sample, true)), &x, budget);
 	close(x.fd);
 }
 

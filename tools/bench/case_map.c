@@ -23,52 +23,42 @@
 
 #include "bench.h"
 
-/* -- map_unmap_4k, map_unmap_64m: time per pair, in us -- */
+/* -- map_unmap_4k, map_unmap_64m: time per pair -- */
 
-struct mu_ctx {
+/* Also map_cost_1g_vs_4k's, below. */
+struct map_ctx {
 	int fd;
-	size_t size;
+	size_t size;	/* map_unmap's; map_cost's is each side's arg */
 	int pairs;
+	bool native;	/* map_cost's columns: both native, or both neoos */
 };
 
-static double mu_neo(void *c, double *aux)
+/* @native: mmap(2) and munmap(2) rather than sys_mmap and sys_munmap */
+static double mu_sample(void *c, long native, double *aux)
 {
-	struct mu_ctx *x = c;
+	struct map_ctx *x = c;
 	double t = now();
 	int i;
 
-	for (i = 0; i < x->pairs; i++)
-		neo_unmap(neo_map(x->fd, x->size), x->size);
-	*aux = 0;
-	return (now() - t) / x->pairs * 1e6;
-}
-
-static double mu_nat(void *c, double *aux)
-{
-	struct mu_ctx *x = c;
-	double t = now();
-	int i;
-
-	for (i = 0; i < x->pairs; i++)
-		nat_unmap(nat_map(x->fd, x->size, PROT_READ | PROT_WRITE), x->size);
-	*aux = 0;
-	return (now() - t) / x->pairs * 1e6;
+	if (native)
+		for (i = 0; i < x->pairs; i++)
+			nat_unmap(nat_map(x->fd, x->size, PROT_READ | PROT_WRITE),
+				  x->size);
+	else
+		for (i = 0; i < x->pairs; i++)
+			neo_unmap(neo_map(x->fd, x->size), x->size);
+	return (now() - t) / x->pairs;
 }
 
 void case_map_unmap(const char *name, const char *path, size_t size,
 		    int pairs, double budget)
 {
-	struct mu_ctx x = { .size = size, .pairs = pairs };
-	struct result *r;
+	struct map_ctx x = { .size = size, .pairs = pairs };
 
-	if (!want(name))
-		return;
 	x.fd = make_file(path, size, 0, O_RDWR);
-	r = new_result(name, "us");
-	r->note = "time per map+unmap pair, O_RDWR file, shared read-write";
-	r->a = (struct side){ .label = "sys_mmap+sys_munmap", .run = mu_neo };
-	r->b = (struct side){ .label = "mmap+munmap", .run = mu_nat };
-	run_pair(r, &x, budget);
+	run_pair(new_result(name, "us", "time per map+unmap pair, O_RDWR file, shared read-write",
+			    SIDE("sys_mmap+sys_munmap", mu_sample, false),
+			    SIDE("mmap+munmap", mu_sample, true)), &x, budget);
 	close(x.fd);
 }
 
@@ -97,7 +87,7 @@ struct mt_thread {
 
 /* A sample's result, from the process that ran it. */
 struct mt_answer {
-	double us;
+	double secs;	/* per pair */
 	unsigned long failed;
 	int error;
 };
@@ -168,7 +158,7 @@ static int mt_run(struct mt_ctx *x, bool native, struct mt_answer *a)
 	pthread_barrier_wait(&start);
 	for (i = 0; i < MT_THREADS; i++)
 		pthread_join(t[i].tid, NULL);
-	a->us = (now() - t0) / (MT_THREADS * x->pairs) * 1e6;
+	a->secs = (now() - t0) / (MT_THREADS * x->pairs);
 	for (i = 0; i < MT_THREADS; i++) {
 		a->failed += t[i].failed;
 		if (t[i].error)
@@ -179,8 +169,10 @@ static int mt_run(struct mt_ctx *x, bool native, struct mt_answer *a)
 	return 0;
 }
 
-static double mt_sample(struct mt_ctx *x, bool native)
+/* @native: mmap(2) and munmap(2) rather than sys_mmap and sys_munmap */
+static double mt_sample(void *c, long native, double *aux)
 {
+	struct mt_ctx *x = c;
 	struct mt_answer a = { 0 };
 	int fds[2], status;
 	pid_t pid;
@@ -211,19 +203,7 @@ static double mt_sample(struct mt_ctx *x, bool native)
 	x->failed += a.failed;
 	if (a.failed)
 		x->error = a.error;
-	return a.us;
-}
-
-static double mt_neo(void *c, double *aux)
-{
-	*aux = 0;
-	return mt_sample(c, false);
-}
-
-static double mt_nat(void *c, double *aux)
-{
-	*aux = 0;
-	return mt_sample(c, true);
+	return a.secs;
 }
 
 /*
@@ -237,13 +217,11 @@ void case_map_unmap_threads(double budget)
 	struct mt_ctx x = { .pairs = 2000 / MT_THREADS };
 	struct result *r;
 
-	if (!want("map_unmap_8threads_shared_fd"))
-		return;
 	x.fd = make_file("bench-8t", MT_THREADS * 4 * KIB, 0, O_RDWR);
-	r = new_result("map_unmap_8threads_shared_fd", "us");
-	r->note = "wall time per map+unmap pair, 8 threads of one process sharing one O_RDWR descriptor, each its own 4 KiB page, 250 pairs each per sample";
-	r->a = (struct side){ .label = "sys_mmap+sys_munmap x 8 threads", .run = mt_neo };
-	r->b = (struct side){ .label = "mmap+munmap x 8 threads", .run = mt_nat };
+	r = new_result("map_unmap_8threads_shared_fd", "us",
+		       "wall time per map+unmap pair, 8 threads of one process sharing one O_RDWR descriptor, each its own 4 KiB page, 250 pairs each per sample",
+		       SIDE("sys_mmap+sys_munmap x 8 threads", mt_sample, false),
+		       SIDE("mmap+munmap x 8 threads", mt_sample, true));
 	run_pair(r, &x, budget);
 	if (x.failed) {
 		snprintf(note, sizeof(note), "%s; %lu sys_mmap calls failed (last: %s) and were retried",
@@ -255,71 +233,17 @@ void case_map_unmap_threads(double budget)
 	close(x.fd);
 }
 
-/* -- ref_ioctl_vs_syscall: what one ioctl round trip costs -- */
+/* -- ref_ioctl_vs_syscall, ref_map_unmap_ioctls: an ioctl's round trip -- */
 
 struct io_ctx {
 	int dev;
-	int calls;
-};
-
-static double io_version(void *c, double *aux)
-{
-	struct io_ctx *x = c;
-	struct neoos_version v;
-	double t = now();
-	int i;
-
-	for (i = 0; i < x->calls; i++)
-		if (ioctl(x->dev, NEOOS_IOC_VERSION, &v))
-			die("NEOOS_IOC_VERSION");
-	*aux = 0;
-	return (now() - t) / x->calls * 1e9;
-}
-
-static double io_getppid(void *c, double *aux)
-{
-	struct io_ctx *x = c;
-	double t = now();
-	int i;
-
-	for (i = 0; i < x->calls; i++)
-		syscall(SYS_getppid);
-	*aux = 0;
-	return (now() - t) / x->calls * 1e9;
-}
-
-/*
- * Every sys_mmap and sys_munmap is one ioctl on /dev/neoos where mmap(2)
- * and munmap(2) are plain system calls: this shows how much of
- * map_unmap's difference is the ioctl path itself (descriptor lookup,
- * the LSMs' file_ioctl hooks, do_vfs_ioctl()) before neoos does anything.
- */
-void case_ioctl(void)
-{
-	struct io_ctx x = { .calls = 20000 };
-	struct result *r;
-
-	if (!want("ref_ioctl_vs_syscall"))
-		return;
-	x.dev = open_device();
-	r = new_result("ref_ioctl_vs_syscall", "ns");
-	r->reference = 1;
-	r->note = "reference: one NEOOS_IOC_VERSION ioctl, and one getppid()";
-	r->a = (struct side){ .label = "ioctl(NEOOS_IOC_VERSION)", .run = io_version };
-	r->b = (struct side){ .label = "getppid", .run = io_getppid };
-	run_pair(r, &x, 20);
-	close(x.dev);
-}
-
-/* -- ref_map_unmap_ioctls: the ioctl round trip where map_unmap pays it -- */
-
-struct mi_ctx {
 	int fd;
-	int dev;
-	int pairs;
+	int calls;	/* ref_ioctl_vs_syscall's per sample */
+	int pairs;	/* ref_map_unmap_ioctls' per sample */
 };
 
-static void mi_call(struct mi_ctx *x, bool ioctls)
+/* One NEOOS_IOC_VERSION, or with !@ioctls one getppid(). */
+static inline void io_call(const struct io_ctx *x, bool ioctls)
 {
 	struct neoos_version v;
 
@@ -329,77 +253,83 @@ static void mi_call(struct mi_ctx *x, bool ioctls)
 		die("NEOOS_IOC_VERSION");
 }
 
-/* A native 4 KiB pair with one extra system call after each half. */
-static double mi_pair(struct mi_ctx *x, bool ioctls)
+/* The calls alone, back to back. */
+static double io_sample(void *c, long ioctls, double *aux)
 {
+	struct io_ctx *x = c;
+	double t = now();
+	int i;
+
+	for (i = 0; i < x->calls; i++)
+		io_call(x, ioctls);
+	return (now() - t) / x->calls;
+}
+
+/* A native 4 KiB pair with one extra call after each half. */
+static double io_pair(void *c, long ioctls, double *aux)
+{
+	struct io_ctx *x = c;
 	double t = now();
 	int i;
 
 	for (i = 0; i < x->pairs; i++) {
 		void *p = nat_map(x->fd, 4 * KIB, PROT_READ | PROT_WRITE);
 
-		mi_call(x, ioctls);
+		io_call(x, ioctls);
 		nat_unmap(p, 4 * KIB);
-		mi_call(x, ioctls);
+		io_call(x, ioctls);
 	}
-	return (now() - t) / x->pairs * 1e6;
-}
-
-static double mi_ioctls(void *c, double *aux)
-{
-	*aux = 0;
-	return mi_pair(c, true);
-}
-
-static double mi_getppids(void *c, double *aux)
-{
-	*aux = 0;
-	return mi_pair(c, false);
+	return (now() - t) / x->pairs;
 }
 
 /*
- * ref_ioctl_vs_syscall's tight loop keeps the ioctl path's code and data
- * warm; between a map and an unmap they are not.  The difference of the
- * two columns here is what the two ioctls of a sys_mmap + sys_munmap pair
- * cost beyond two plain system calls in map_unmap_4k's own setting, so
+ * Every sys_mmap and sys_munmap is one ioctl on /dev/neoos where mmap(2)
+ * and munmap(2) are plain system calls.  ref_ioctl_vs_syscall shows how
+ * much of map_unmap's difference is the ioctl path itself (descriptor
+ * lookup, the LSMs' file_ioctl hooks, do_vfs_ioctl()) before neoos does
+ * anything.
+ *
+ * Its tight loop keeps the ioctl path's code and data warm; between a map
+ * and an unmap they are not.  The difference of ref_map_unmap_ioctls' two
+ * columns is what the two ioctls of a sys_mmap + sys_munmap pair cost
+ * beyond two plain system calls in map_unmap_4k's own setting, so
  * (map_unmap_4k's native + that difference) / native is the ratio any
  * design that makes one ioctl per call cannot go below, before the module
  * does any work (docs/performance.md, "The floor").
  */
-void case_map_unmap_ioctls(void)
+void case_ioctl(void)
 {
-	struct mi_ctx x = { .pairs = 2000 };
-	struct result *r;
+	struct io_ctx x = { .calls = 20000, .pairs = 2000 };
 
-	if (!want("ref_map_unmap_ioctls"))
+	if (!want("ref_ioctl_vs_syscall") && !want("ref_map_unmap_ioctls"))
 		return;
 	x.dev = open_device();
 	x.fd = make_file("bench-4k", 4 * KIB, 0, O_RDWR);
-	r = new_result("ref_map_unmap_ioctls", "us");
-	r->reference = 1;
-	r->note = "reference: mmap+munmap of 4 KiB, each followed by one NEOOS_IOC_VERSION / one getppid()";
-	r->a = (struct side){ .label = "mmap+ioctl+munmap+ioctl", .run = mi_ioctls };
-	r->b = (struct side){ .label = "mmap+getppid+munmap+getppid", .run = mi_getppids };
-	run_pair(r, &x, 40);
+	if (want("ref_ioctl_vs_syscall"))
+		run_pair(new_result("ref_ioctl_vs_syscall", "ns",
+				    "reference: one NEOOS_IOC_VERSION ioctl, and one getppid()",
+				    SIDE("ioctl(NEOOS_IOC_VERSION)", io_sample, true),
+				    SIDE("getppid", io_sample, false)), &x, 20);
+	if (want("ref_map_unmap_ioctls"))
+		run_pair(new_result("ref_map_unmap_ioctls", "us",
+				    "reference: mmap+munmap of 4 KiB, each followed by one NEOOS_IOC_VERSION / one getppid()",
+				    SIDE("mmap+ioctl+munmap+ioctl", io_pair, true),
+				    SIDE("mmap+getppid+munmap+getppid", io_pair, false)), &x, 40);
 	close(x.fd);
 	close(x.dev);
 }
 
 /* -- map_cost_1g_vs_4k: neoos map time, 1 GiB over 4 KiB -- */
 
-struct mc_ctx {
-	int fd;
-	int reps;
-	int native;
-};
-
-static double mc_one(struct mc_ctx *x, size_t size)
+/* The time to map @size bytes */
+static double mc_one(void *c, long size, double *aux)
 {
+	struct map_ctx *x = c;
 	double t, sum = 0;
 	void *p;
 	int i;
 
-	for (i = 0; i < x->reps; i++) {
+	for (i = 0; i < x->pairs; i++) {
 		t = now();
 		p = x->native ? nat_map(x->fd, size, PROT_READ | PROT_WRITE) :
 				neo_map(x->fd, size);
@@ -409,43 +339,25 @@ static double mc_one(struct mc_ctx *x, size_t size)
 		else
 			neo_unmap(p, size);
 	}
-	return sum / x->reps * 1e6;
-}
-
-static double mc_1g(void *c, double *aux)
-{
-	*aux = 0;
-	return mc_one(c, GIB);
-}
-
-static double mc_4k(void *c, double *aux)
-{
-	*aux = 0;
-	return mc_one(c, 4 * KIB);
+	return sum / x->pairs;
 }
 
 void case_map_cost(double budget)
 {
-	struct mc_ctx x = { .reps = 300 };
-	struct result *r;
+	struct map_ctx x = { .pairs = 300 };
 
-	if (!want("map_cost_1g_vs_4k"))
-		return;
 	x.fd = make_file("bench-sparse-1g", GIB, 1, O_RDWR);
-	r = new_result("map_cost_1g_vs_4k", "us");
-	r->note = "columns: neoos map time of 1 GiB (sparse file) and of 4 KiB; ratio = their quotient";
-	r->a = (struct side){ .label = "sys_mmap 1 GiB", .run = mc_1g };
-	r->b = (struct side){ .label = "sys_mmap 4 KiB", .run = mc_4k };
-	run_pair(r, &x, budget);
+	run_pair(new_result("map_cost_1g_vs_4k", "us",
+			    "columns: neoos map time of 1 GiB (sparse file) and of 4 KiB; ratio = their quotient",
+			    SIDE("sys_mmap 1 GiB", mc_one, GIB),
+			    SIDE("sys_mmap 4 KiB", mc_one, 4 * KIB)), &x, budget);
 
 	/* the same quotient for native mmap, for reference */
 	x.native = 1;
-	r = new_result("ref_native_map_cost_1g_vs_4k", "us");
-	r->reference = 1;
-	r->note = "reference: native mmap time of 1 GiB and of 4 KiB";
-	r->a = (struct side){ .label = "mmap 1 GiB", .run = mc_1g };
-	r->b = (struct side){ .label = "mmap 4 KiB", .run = mc_4k };
-	run_pair(r, &x, budget / 2);
+	run_pair(new_result("ref_native_map_cost_1g_vs_4k", "us",
+			    "reference: native mmap time of 1 GiB and of 4 KiB",
+			    SIDE("mmap 1 GiB", mc_one, GIB),
+			    SIDE("mmap 4 KiB", mc_one, 4 * KIB)), &x, budget / 2);
 	close(x.fd);
 }
 

@@ -245,19 +245,20 @@ static double sc_side(struct sc_ctx *x, int side, int calls)
 }
 
 /*
- * One sample of side @side, in us per call.  The first (run_pair()'s
+ * One sample of side @side, seconds per call.  The first (run_pair()'s
  * untimed warm-up) sizes the side's samples: as many calls as take about
  * SC_SAMPLE_SECS, SC_MIN_CALLS to SC_MAX_CALLS, from the fastest of three
  * short runs after one call (which may fault the page in, or find the
  * lookup's data cold).
  */
-static double sc_sample(struct sc_ctx *x, int side)
+static double sc_sample(void *c, long side, double *aux)
 {
+	struct sc_ctx *x = c;
 	double per, t;
 	int i;
 
 	if (x->calls[side])
-		return sc_side(x, side, x->calls[side]) * 1e6;
+		return sc_side(x, side, x->calls[side]);
 	sc_side(x, side, 1);
 	per = sc_side(x, side, SC_MIN_CALLS);
 	for (i = 0; i < 2; i++) {
@@ -269,19 +270,7 @@ static double sc_sample(struct sc_ctx *x, int side)
 			 (int)(SC_SAMPLE_SECS / per) : SC_MAX_CALLS;
 	if (x->calls[side] < SC_MIN_CALLS)
 		x->calls[side] = SC_MIN_CALLS;
-	return per * 1e6;
-}
-
-static double sc_many(void *c, double *aux)
-{
-	*aux = 0;
-	return sc_sample(c, 0);
-}
-
-static double sc_one(void *c, double *aux)
-{
-	*aux = 0;
-	return sc_sample(c, 1);
+	return per;
 }
 
 /* Raise vm.max_map_count to @need if it is lower; the value to restore, or -1. */
@@ -332,12 +321,10 @@ void case_scale(double budget)
 	for (c = 0; c < SC_NCALLS; c++)
 		for (l = 0; l < SC_NLEVELS; l++)
 			if (want(sc_names[c][l])) {
-				rows[c][l] = new_result(sc_names[c][l], "us");
-				rows[c][l]->note = sc_notes[c];
-				rows[c][l]->a = (struct side){
-					.label = sc_labels[c][0], .run = sc_many };
-				rows[c][l]->b = (struct side){
-					.label = sc_labels[c][1], .run = sc_one };
+				rows[c][l] = new_result(sc_names[c][l], "us",
+					sc_notes[c],
+					SIDE(sc_labels[c][0], sc_sample, 0),
+					SIDE(sc_labels[c][1], sc_sample, 1));
 				if (l > top)
 					top = l;
 			}

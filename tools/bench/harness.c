@@ -56,14 +56,42 @@ long minflt(void)
 	return ru.ru_minflt;
 }
 
-struct result *new_result(const char *name, const char *unit)
+/* A case's result, a reference one if its name says so. */
+struct result *new_result(const char *name, const char *unit,
+			  const char *note, struct side_def a, struct side_def b)
 {
 	struct result *r = &results[nresults++];
 
 	memset(r, 0, sizeof(*r));
 	r->name = name;
 	r->unit = unit;
+	r->note = note;
+	r->reference = !strncmp(name, "ref_", 4);
+	r->a.def = a;
+	r->b.def = b;
 	return r;
+}
+
+/* What a second is in @unit: run() measures time in seconds. */
+static double per_second(const char *unit)
+{
+	if (!strcmp(unit, "ns"))
+		return 1e9;
+	if (!strcmp(unit, "us"))
+		return 1e6;
+	if (!strcmp(unit, "ms"))
+		return 1e3;
+	errno = 0;
+	die("unit %s is not a time", unit);
+	return 0;
+}
+
+/* One sample of @s, in @scale per second, appended to its samples. */
+static void sample(struct side *s, void *ctx, double scale)
+{
+	s->aux[s->n] = 0;
+	s->v[s->n] = s->def.run(ctx, s->def.arg, &s->aux[s->n]) * scale;
+	s->n++;
 }
 
 static int moved_less(double m, double p)
@@ -100,17 +128,17 @@ static int stable(const struct result *r, int lookback)
  */
 void run_pair(struct result *r, void *ctx, double budget)
 {
-	double t0 = now(), aux;
+	double t0 = now(), scale = per_second(r->unit);
 	int i;
 
 	budget *= budget_scale;
-	r->a.run(ctx, &aux);
-	r->b.run(ctx, &aux);
+	/* a warm-up round of each side, not kept */
+	sample(&r->a, ctx, scale);
+	sample(&r->b, ctx, scale);
+	r->a.n = r->b.n = 0;
 	for (i = 0; i < max_rounds && i < MAX_SAMPLES; i++) {
-		r->a.v[r->a.n] = r->a.run(ctx, &r->a.aux[r->a.n]);
-		r->a.n++;
-		r->b.v[r->b.n] = r->b.run(ctx, &r->b.aux[r->b.n]);
-		r->b.n++;
+		sample(&r->a, ctx, scale);
+		sample(&r->b, ctx, scale);
 		if (i + 1 < min_rounds || now() - t0 < min_secs)
 			continue;
 		if (stable(r, 3)) {

@@ -98,20 +98,26 @@ static int parse_options(int argc, char **argv)
 }
 
 /*
- * Every case, in the order of the JSON and the table; the last argument
- * of each is its time budget in seconds, before --budget-scale.
+ * Every case, in the order of the JSON and the table, each run if --only
+ * wants it; the last argument of each is its time budget in seconds,
+ * before --budget-scale.  A case with several rows asks for each itself.
  */
 static void run_cases(void)
 {
-	case_map_unmap("map_unmap_4k", "bench-4k", 4 * KIB, 2000, 40);
-	case_map_unmap("map_unmap_64m", "bench-64m", 64 * MIB, 2000, 40);
-	case_map_unmap_threads(40);
+	if (want("map_unmap_4k"))
+		case_map_unmap("map_unmap_4k", "bench-4k", 4 * KIB, 2000, 40);
+	if (want("map_unmap_64m"))
+		case_map_unmap("map_unmap_64m", "bench-64m", 64 * MIB, 2000, 40);
+	if (want("map_unmap_8threads_shared_fd"))
+		case_map_unmap_threads(40);
 	case_ioctl();
-	case_map_unmap_ioctls();
-	case_map_cost(20);
+	if (want("map_cost_1g_vs_4k"))
+		case_map_cost(20);
 	case_fault_read(50);
-	case_fault_write(50);
-	case_copy(80);
+	if (want("fault_write_flush_64m"))
+		case_fault_write(50);
+	if (want("copy_256m"))
+		case_copy(80);
 	case_scale(15);
 }
 

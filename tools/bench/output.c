@@ -27,7 +27,7 @@ static void json_side(FILE *f, const struct side *s)
 	int i;
 
 	fprintf(f, "{\"label\": ");
-	json_str(f, s->label);
+	json_str(f, s->def.label);
 	fprintf(f, ", \"median\": %.6g, \"q1\": %.6g, \"q3\": %.6g, \"min\": %.6g, \"max\": %.6g, \"iqr_pct\": %.3f, \"samples\": [",
 		median(s->v, s->n), quantile(s->v, s->n, 0.25),
 		quantile(s->v, s->n, 0.75), quantile(s->v, s->n, 0),
