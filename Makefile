@@ -25,7 +25,9 @@ DESTDIR ?=
 # time, never committed.
 KSRC_TARBALL ?= /usr/src/linux-source-6.1.tar.xz
 KSFT_DIR := $(CURDIR)/.cache/ksft/tools/testing/selftests
-KSFT_FILES := kselftest.h kselftest_harness.h lib.mk kselftest
+KSFT_FILES := kselftest.h kselftest_harness.h lib.mk kselftest run_kselftest.sh
+# extracted again when the list changes
+KSFT_STAMP := .cache/ksft/files-$(shell echo $(KSFT_FILES) | md5sum | cut -c1-8)
 
 all: module user
 
@@ -44,14 +46,15 @@ lib:
 tools: lib
 	$(MAKE) -C tools
 
-$(KSFT_DIR)/lib.mk:
+$(KSFT_STAMP):
 	@test -r $(KSRC_TARBALL) || { echo "$(KSRC_TARBALL) missing: run tools/vm/neoos-vm setup" >&2; exit 1; }
+	rm -rf .cache/ksft
 	mkdir -p .cache/ksft
 	xz -T0 -dc $(KSRC_TARBALL) | tar -x -C .cache/ksft --strip-components=1 \
 		$(addprefix linux-source-6.1/tools/testing/selftests/,$(KSFT_FILES))
 	touch $@
 
-ksft: $(KSFT_DIR)/lib.mk
+ksft: $(KSFT_STAMP)
 
 # A staged "make install", so that tests build NeoOS programs the way
 # users do: against the installed headers, through pkg-config.

@@ -5,7 +5,8 @@
  * concern, defined in its own file: child processes and time limits
  * (t_child.c), leak checks (t_leak.c), the raw ABI (t_abi.c), VMAs and
  * userfaultfd (t_vma.c), mounts and block devices (t_mount.c), pattern
- * files (t_file.c), sysfs, procfs, cgroups and the shell (t_sys.c).  They
+ * files (t_file.c), sysfs, procfs, cgroups and the shell (t_sys.c), the
+ * programs the suite runs besides its own (t_prog.c).  They
  * are compiled once and linked into every test program (not into
  * neoos-fuzz, a program of its own that fuzz_test runs); they do not
  * need libneoos, so compat_test, a static i386 program that talks to the
@@ -330,5 +331,23 @@ int t_sh(const char *fmt, ...);
  */
 __attribute__((format(printf, 3, 4)))
 int t_sh_capture(char *out, size_t len, const char *fmt, ...);
+
+/* ---- the programs the suite runs (t_prog.c) ---- */
+
+/*
+ * The absolute path of @rel below this test program's directory, if it
+ * exists (malloc()ed); NULL if not.
+ */
+char *t_beside(const char *rel);
+
+/*
+ * The path of program @name (neoosctl, neoos-fuzz, mmcp...): the tree's,
+ * or make install's beside the suite, else the first on PATH (the
+ * packaged suite's neoosctl is neoos-tools'); NULL if none.  It is never
+ * freed.  The helpers also put the libneoos beside the suite, if there is
+ * one, on LD_LIBRARY_PATH before main(), so that what the suite runs
+ * loads the library its programs load.
+ */
+const char *t_prog(const char *name);
 
 #endif

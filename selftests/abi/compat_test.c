@@ -137,8 +137,8 @@ TEST_F(compat, info_by_address_of_a_64_bit_process)
 	struct ctl c;
 	int64_t id;
 
-	if (access(NEOOSCTL, X_OK))
-		SKIP(return, "%s not built", NEOOSCTL);
+	if (!t_prog("neoosctl"))
+		SKIP(return, NO_NEOOSCTL);
 	signal(SIGPIPE, SIG_IGN);
 	ASSERT_TRUE(realpath("compat_test.data", path) != NULL);
 	ASSERT_EQ(0, ctl_start(&c));

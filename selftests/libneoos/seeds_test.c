@@ -4,7 +4,6 @@
  * unchanged against libneoos's headers (the Makefile extracts them from
  * the pages), run as the pages describe.
  */
-#include <libgen.h>
 #include <limits.h>
 #include <sys/stat.h>
 
@@ -13,18 +12,14 @@
 
 #define DATOS "/home/usuario/datos.bin"
 
-static char seed_dir[PATH_MAX];
+/* seeds/ beside this program, where the Makefile builds the pages' programs */
+static char *seed_dir;
 
 static bool find_seeds(void)
 {
-	char exe[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-
-	if (n <= 0)
-		return false;
-	exe[n] = 0;
-	snprintf(seed_dir, sizeof(seed_dir), "%s/seeds", dirname(exe));
-	return access(seed_dir, X_OK) == 0;
+	if (!seed_dir)
+		seed_dir = t_beside("seeds");
+	return seed_dir;
 }
 
 /* Run seeds/@prog @arg, its output (and errors) into @out; its status. */

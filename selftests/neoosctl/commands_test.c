@@ -13,18 +13,15 @@
 #include "kselftest_harness.h"
 
 
-/* Run @cmd; its output into @out (up to @size), its exit status back. */
-static int run(const char *cmd, char *out, size_t size)
+/*
+ * Run "@pre neoosctl @args" through the shell; its output into @out (up
+ * to @size), its exit status back.
+ */
+static int ctl_sh(char *out, size_t size, const char *pre, const char *args)
 {
-	FILE *f = popen(cmd, "r");
-	size_t n;
-	int status;
+	int status = t_sh_capture(out, size, "%s %s %s", pre,
+				  t_prog("neoosctl"), args);
 
-	if (!f)
-		return -1;
-	n = fread(out, 1, size - 1, f);
-	out[n] = '\0';
-	status = pclose(f);
 	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
@@ -50,15 +47,15 @@ static void hold_mappings(const char *path, int report, int wait_fd)
 
 TEST(maps_of_another_process)
 {
-	char path[PATH_MAX + 32], cwd[PATH_MAX], cmd[PATH_MAX + 128];
+	char path[PATH_MAX + 32], cwd[PATH_MAX], args[64];
 	char *out = malloc(65536), *line, *save;
 	int up[2], down[2], rows = 0, status;
 	bool seen_rw = false, seen_ro = false, total = false;
 	pid_t pid;
 	char c;
 
-	if (access(NEOOSCTL, X_OK))
-		SKIP(return, "%s not built", NEOOSCTL);
+	if (!t_prog("neoosctl"))
+		SKIP(return, NO_NEOOSCTL);
 	ASSERT_NE(NULL, realpath(".", cwd));
 	snprintf(path, sizeof(path), "%s/neoosctl_maps.%d", cwd, getpid());
 	ASSERT_EQ(0, t_make_pattern_file(path, CTL_FILE_SIZE));
@@ -75,8 +72,8 @@ TEST(maps_of_another_process)
 	close(down[0]);
 	ASSERT_EQ(1, read(up[0], &c, 1));
 
-	snprintf(cmd, sizeof(cmd), "%s maps %d", NEOOSCTL, pid);
-	EXPECT_EQ(0, run(cmd, out, 65536));
+	snprintf(args, sizeof(args), "maps %d", pid);
+	EXPECT_EQ(0, ctl_sh(out, 65536, "", args));
 	TH_LOG("%s", out);
 	line = strtok_r(out, "\n", &save);
 	ASSERT_NE(NULL, line);
@@ -109,8 +106,8 @@ TEST(maps_of_another_process)
 	EXPECT_EQ(0, status);
 
 	/* Gone now: an error on stderr, exit 1. */
-	snprintf(cmd, sizeof(cmd), "%s maps %d 2>&1", NEOOSCTL, pid);
-	EXPECT_EQ(1, run(cmd, out, 65536));
+	snprintf(args, sizeof(args), "maps %d 2>&1", pid);
+	EXPECT_EQ(1, ctl_sh(out, 65536, "", args));
 	EXPECT_NE(NULL, strstr(out, "no such process"));
 	unlink(path);
 	free(out);
@@ -120,9 +117,9 @@ TEST(commands)
 {
 	char out[4096], want[64];
 
-	if (access(NEOOSCTL, X_OK))
-		SKIP(return, "%s not built", NEOOSCTL);
-	EXPECT_EQ(0, run(NEOOSCTL " version", out, sizeof(out)));
+	if (!t_prog("neoosctl"))
+		SKIP(return, NO_NEOOSCTL);
+	EXPECT_EQ(0, ctl_sh(out, sizeof(out), "", "version"));
 	snprintf(want, sizeof(want), "neoos.ko ABI %d.%d\n", NEOOS_ABI_MAJOR,
 		 NEOOS_ABI_MINOR);
 	EXPECT_NE(NULL, strstr(out, want));
@@ -130,23 +127,23 @@ TEST(commands)
 	/* --version: that first line alone, the device unasked */
 	snprintf(want, sizeof(want), "neoosctl %s (neoos ABI %d.%d)\n",
 		 NEOOS_VERSION, NEOOS_ABI_MAJOR, NEOOS_ABI_MINOR);
-	EXPECT_EQ(0, run("NEOOS_DEVICE=/nonexistent " NEOOSCTL " --version",
-			 out, sizeof(out)));
+	EXPECT_EQ(0, ctl_sh(out, sizeof(out), "NEOOS_DEVICE=/nonexistent",
+			    "--version"));
 	EXPECT_STREQ(want, out);
 
-	EXPECT_EQ(0, run(NEOOSCTL " stats", out, sizeof(out)));
+	EXPECT_EQ(0, ctl_sh(out, sizeof(out), "", "stats"));
 	EXPECT_NE(NULL, strstr(out, "live_mappings "));
 	EXPECT_NE(NULL, strstr(out, "\nunmaps "));
 
-	EXPECT_EQ(0, run(NEOOSCTL " --help", out, sizeof(out)));
+	EXPECT_EQ(0, ctl_sh(out, sizeof(out), "", "--help"));
 	EXPECT_NE(NULL, strstr(out, "usage: neoosctl"));
-	EXPECT_EQ(0, run(NEOOSCTL " maps", out, sizeof(out)));
+	EXPECT_EQ(0, ctl_sh(out, sizeof(out), "", "maps"));
 	EXPECT_NE(NULL, strstr(out, "total 0 mappings, 0 bytes"));
-	EXPECT_EQ(2, run(NEOOSCTL " frobnicate 2>/dev/null", out, sizeof(out)));
-	EXPECT_EQ(2, run(NEOOSCTL " maps 12x 2>/dev/null", out, sizeof(out)));
-	EXPECT_EQ(2, run(NEOOSCTL " json extra 2>/dev/null </dev/null", out,
-			 sizeof(out)));
-	EXPECT_EQ(0, run("echo | " NEOOSCTL " json", out, sizeof(out)));
+	EXPECT_EQ(2, ctl_sh(out, sizeof(out), "", "frobnicate 2>/dev/null"));
+	EXPECT_EQ(2, ctl_sh(out, sizeof(out), "", "maps 12x 2>/dev/null"));
+	EXPECT_EQ(2, ctl_sh(out, sizeof(out), "",
+			    "json extra 2>/dev/null </dev/null"));
+	EXPECT_EQ(0, ctl_sh(out, sizeof(out), "echo |", "json"));
 	EXPECT_STREQ("", out);
 }
 

@@ -36,7 +36,8 @@ int ctl_start(struct ctl *c)
 	if (c->pid == 0) {
 		dup2(in[0], STDIN_FILENO);
 		dup2(out[1], STDOUT_FILENO);
-		execl(NEOOSCTL, "neoosctl", "json", (char *)NULL);
+		execl(t_prog("neoosctl") ?: "neoosctl", "neoosctl", "json",
+		      (char *)NULL);
 		_exit(127);
 	}
 	close(in[0]);

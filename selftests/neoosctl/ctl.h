@@ -13,9 +13,8 @@
 #include <stdio.h>
 #include <sys/types.h>
 
-#ifndef NEOOSCTL
-#define NEOOSCTL "../tools/neoosctl/neoosctl"
-#endif
+/* Why a test that needs neoosctl skips, when t_prog() finds none. */
+#define NO_NEOOSCTL	"neoosctl is neither beside the suite nor on PATH"
 
 /* The pattern file the neoosctl tests map: two pages. */
 #define CTL_FILE_SIZE	(2 * 4096)

@@ -21,8 +21,8 @@ FIXTURE_SETUP(ctl)
 {
 	char cwd[PATH_MAX];
 
-	if (access(NEOOSCTL, X_OK))
-		SKIP(return, "%s not built", NEOOSCTL);
+	if (!t_prog("neoosctl"))
+		SKIP(return, NO_NEOOSCTL);
 	signal(SIGPIPE, SIG_IGN);
 	/* The kernel reports the path resolved; so must we. */
 	ASSERT_NE(NULL, realpath(".", cwd));
