@@ -40,10 +40,6 @@ FIXTURE(compat) {
 
 FIXTURE_SETUP(compat)
 {
-#ifdef NO_M32
-	SKIP(return, "32-bit programs not built: no 32-bit toolchain (gcc-multilib)");
-#endif
-	ASSERT_EQ(4, sizeof(void *)) TH_LOG("not a 32-bit build");
 	self->dev = open(NEOOS_DEVICE_PATH, O_RDWR);
 	ASSERT_LE(0, self->dev);
 	ASSERT_EQ(0, t_make_pattern_file("compat_test.data", 4 * PAGE));
@@ -159,4 +155,17 @@ TEST_F(compat, info_by_address_of_a_64_bit_process)
 	EXPECT_EQ(0, ctl_finish(&c));
 }
 
-TEST_HARNESS_MAIN
+/*
+ * Built 64-bit (without a 32-bit toolchain, or for the Debian package,
+ * where an i386 program would be another architecture's), there is
+ * nothing to test: the whole program skips.  Not a SKIP in FIXTURE_SETUP:
+ * 6.1's harness runs the test after a setup that skipped.
+ */
+int main(int argc, char **argv)
+{
+	if (sizeof(void *) != 4) {
+		ksft_print_header();
+		ksft_exit_skip("not a 32-bit build: no 32-bit toolchain (gcc-multilib)\n");
+	}
+	return test_harness_run(argc, argv);
+}
