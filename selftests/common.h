@@ -114,6 +114,24 @@ int t_drop_to_user(void);
  */
 int t_run_child_as_user(int (*fn)(void *), void *arg);
 
+/*
+ * kselftest's convention: run as a user, a test that needs root SKIPs
+ * saying so, and the rest run.  At the start of such a test,
+ * T_NEED_ROOT(@why) skips it with "needs root: @why" unless the effective
+ * uid is 0; @why says what root gives it ("mounts ext4 on a loop
+ * device").  In a FIXTURE_SETUP whose every test needs root,
+ * T_SETUP_NEED_ROOT(@why) does the same with SETUP_SKIP() (below): the
+ * fixture has a bool skipped and its bodies start with SKIPPED().
+ */
+#define T_NEED_ROOT(why) do {						\
+	if (geteuid())							\
+		SKIP(return, "needs root: %s", why);			\
+} while (0)
+#define T_SETUP_NEED_ROOT(why) do {					\
+	if (geteuid())							\
+		SETUP_SKIP("needs root: %s", why);			\
+} while (0)
+
 /* ---- leak check ---- */
 
 /*
@@ -260,7 +278,8 @@ int t_file_byte(const char *path, off_t pos);
  * the filesystem and its page cache: FIEMAP finds the blocks, O_DIRECT on
  * the device reads them.  Returns 0, -EAGAIN if the range has no blocks
  * on the device yet (delayed allocation: never written back), or -errno.
- * @pos and @len must be multiples of 4096 and within one extent.
+ * @pos and @len must be multiples of 4096 and within one extent.  A user
+ * who may not open the device (root:disk, mode 0660) gets -EACCES.
  */
 int t_disk_bytes(const char *path, off_t pos, void *buf, size_t len);
 

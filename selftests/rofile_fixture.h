@@ -2,10 +2,13 @@
 /*
  * rofile: a pattern file of FSIZE bytes, mode 0644, in a directory other
  * users can reach, for tests that map it as root and as USER_ID.  Include
- * after common.h and kselftest_harness.h.
+ * after common.h and kselftest_harness.h.  A test whose child becomes
+ * USER_ID starts with T_NEED_ROOT(ROFILE_AS_USER).
  */
 #ifndef NEOOS_ROFILE_FIXTURE_H
 #define NEOOS_ROFILE_FIXTURE_H
+
+#define ROFILE_AS_USER	"a child drops to uid 1000 to map root's file as another user"
 
 FIXTURE(rofile) {
 	char path[64];

@@ -122,8 +122,7 @@ FIXTURE_SETUP(inject)
 			SETUP_SKIP("no %s: this kernel has no CONFIG_FAILSLAB, CONFIG_FAIL_PAGE_ALLOC or CONFIG_FAULT_INJECTION_DEBUG_FS, or debugfs is not mounted",
 				   knobs[i].path);
 	}
-	if (geteuid())
-		SETUP_SKIP("setting up fault injection in debugfs needs root");
+	T_SETUP_NEED_ROOT("sets up fault injection in debugfs");
 	for (i = 0; i < NKNOBS; i++) {
 		const struct knob *k = &knobs[i];
 

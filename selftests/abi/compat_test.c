@@ -135,6 +135,7 @@ TEST_F(compat, info_by_address_of_a_64_bit_process)
 
 	if (!t_prog("neoosctl"))
 		SKIP(return, NO_NEOOSCTL);
+	T_NEED_ROOT("CAP_SYS_PTRACE, for INFO of another process (neoos(4))");
 	signal(SIGPIPE, SIG_IGN);
 	ASSERT_TRUE(realpath("compat_test.data", path) != NULL);
 	ASSERT_EQ(0, ctl_start(&c));

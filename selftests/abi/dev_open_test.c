@@ -115,8 +115,7 @@ FIXTURE_SETUP(devnode)
 	FILE *f;
 	int n;
 
-	if (geteuid())
-		SETUP_SKIP("mounting tmpfs and mknod need root");
+	T_SETUP_NEED_ROOT("mounts a tmpfs and makes a device node in it (mknod)");
 	f = fopen("/sys/class/misc/neoos/dev", "r");
 	ASSERT_NE(NULL, f) TH_LOG("/sys/class/misc/neoos/dev: %s", strerror(errno));
 	n = fscanf(f, "%u:%u", &maj, &min);

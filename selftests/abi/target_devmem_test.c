@@ -64,8 +64,7 @@ TEST(device_memory_taken_back)
 	char path[256];
 	int fd, dev;
 
-	if (geteuid())
-		SKIP(return, "mapping a PCI resource file needs CAP_SYS_RAWIO");
+	T_NEED_ROOT("maps a PCI resource file, which takes CAP_SYS_RAWIO");
 	if (!find_mmapable_bar(path, sizeof(path)))
 		SKIP(return, "no PCI memory BAR that mmap(2) maps in this machine");
 	fd = open(path, O_RDWR);

@@ -160,6 +160,7 @@ TEST(audit_records_of_a_mapping)
 	bool rule_added;
 	int fd;
 
+	T_NEED_ROOT("sets the audit state and a rule: CAP_AUDIT_CONTROL");
 	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_AUDIT);
 	if (fd < 0)
 		SKIP(return, "no audit socket: %s", strerror(errno));

@@ -11,7 +11,8 @@
  * exactly that and that mmap(2) gives something else.  Anywhere else the
  * two strings must be equal.  Every row prints a "neoos-row:" line with
  * both strings.  neoos(4)'s table is written from differences[] by hand:
- * a change to one must be made to the other.
+ * a change to one must be made to the other.  A row that needs root is a
+ * ROOT_ROW, which says what for: run as a user, it skips saying so.
  */
 #include <elf.h>
 #include <limits.h>
@@ -1123,6 +1124,22 @@ TEST_F(conf, name)							\
 	conform(_metadata, self, variant, #name, row_##name);		\
 }
 
+/* A row that needs root for @why (T_NEED_ROOT()), on every kind. */
+#define ROOT_ROW(name, why)						\
+TEST_F(conf, name)							\
+{									\
+	T_NEED_ROOT(why);						\
+	conform(_metadata, self, variant, #name, row_##name);		\
+}
+
+/* What root gives the ROOT_ROWs. */
+#define KPAGEFLAGS	"counts mlocked pages in /proc/kpageflags (CAP_SYS_ADMIN)"
+#define MEMCG		"makes a memory cgroup and moves a child into it"
+#define SET_OVERCOMMIT	"writes vm.overcommit_memory"
+#define CORE_SYSCTL	"writes kernel.core_pattern and kernel.core_uses_pid"
+#define UFFD		"userfaultfd(2) takes CAP_SYS_PTRACE while " \
+			"vm.unprivileged_userfaultfd is 0"
+
 ROW(vmflags)
 ROW(vmflag_de)
 ROW(proc_maps)
@@ -1149,20 +1166,20 @@ ROW(madv_collapse)
 ROW(thp_fault)
 ROW(madv_guard)
 ROW(madv_part)
-ROW(mlock)
-ROW(mlock_onfault)
-ROW(mlockall_future)
-ROW(mlockall_future_onfault)
-ROW(munlockall)
-ROW(reclaim_locked_onfault)
+ROOT_ROW(mlock, KPAGEFLAGS)
+ROOT_ROW(mlock_onfault, KPAGEFLAGS)
+ROOT_ROW(mlockall_future, KPAGEFLAGS)
+ROOT_ROW(mlockall_future_onfault, KPAGEFLAGS)
+ROOT_ROW(munlockall, KPAGEFLAGS)
+ROOT_ROW(reclaim_locked_onfault, MEMCG)
 ROW(commit_charge)
-ROW(overcommit_half)
-ROW(overcommit_double)
-ROW(memcg_charge)
+ROOT_ROW(overcommit_half, SET_OVERCOMMIT)
+ROOT_ROW(overcommit_double, SET_OVERCOMMIT)
+ROOT_ROW(memcg_charge, MEMCG)
 ROW(fork)
-ROW(core_dump)
-ROW(core_dump_all)
-ROW(core_dump_dontdump)
+ROOT_ROW(core_dump, CORE_SYSCTL)
+ROOT_ROW(core_dump_all, CORE_SYSCTL)
+ROOT_ROW(core_dump_dontdump, CORE_SYSCTL)
 ROW(mprotect)
 ROW(mprotect_part)
 ROW(munmap_part)
@@ -1172,7 +1189,7 @@ ROW(mremap_grow)
 ROW(mremap_shrink)
 ROW(mremap_move)
 ROW(mremap_dontunmap)
-ROW(userfaultfd)
+ROOT_ROW(userfaultfd, UFFD)
 ROW(io_uring_buffer)
 ROW(numa)
 
@@ -1202,6 +1219,7 @@ TEST(private_anonymous_memory_under_strict_overcommit)
 	struct overcommit o;
 	int nat, neo;
 
+	T_NEED_ROOT(SET_OVERCOMMIT);
 	neoos = native;
 	neoos.neoos = true;
 	ASSERT_TRUE(strict_overcommit(&o, BIG / 1024 * 3 / 2));

@@ -161,8 +161,7 @@ TEST_F(ext, other_process_needs_privilege)
 	int status;
 	pid_t child, me = getpid();
 
-	if (geteuid())
-		SKIP(return, "needs root to drop to another uid");
+	T_NEED_ROOT("a child drops to another uid");
 	ASSERT_NE(NULL, sys_mmap_ex(NULL, PAGE, NEOOS_PROT_READ,
 				    NEOOS_MAP_SHARED, self->ro, 0, &id));
 	/* Root sees it. */
@@ -282,8 +281,7 @@ TEST_F(ext, other_process_needs_cap_and_proc_maps)
 	int ready[2], go[2], status;
 	char c;
 
-	if (geteuid())
-		SKIP(return, "needs root to take other credentials");
+	T_NEED_ROOT("a child takes other credentials (setresuid, setresgid)");
 	ASSERT_EQ(0, chmod(self->path, 0644));
 	for (size_t i = 0; i < sizeof(creds_cases) / sizeof(creds_cases[0]); i++) {
 		const struct creds_case *cc = &creds_cases[i];

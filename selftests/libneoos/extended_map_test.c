@@ -212,9 +212,11 @@ TEST_F(ext, msync_sync_reaches_device)
 {
 	static char buf[PAGE] __attribute__((aligned(PAGE)));
 	uint64_t id;
-	char *p = sys_mmap_ex(NULL, FILE_SIZE, NEOOS_PROT_READ | NEOOS_PROT_WRITE,
-			      NEOOS_MAP_SHARED, self->rw, 0, &id);
+	char *p;
 
+	T_NEED_ROOT("reads the file's blocks from its block device (/dev/...)");
+	p = sys_mmap_ex(NULL, FILE_SIZE, NEOOS_PROT_READ | NEOOS_PROT_WRITE,
+			NEOOS_MAP_SHARED, self->rw, 0, &id);
 	ASSERT_NE(NULL, p);
 	memset(p + 3 * PAGE, 'Y', PAGE);
 	EXPECT_EQ(E_OK, sys_msync(id, 3 * PAGE, PAGE, NEOOS_MS_SYNC));
@@ -261,8 +263,7 @@ TEST_F(ext, noexec_mount_refuses_exec)
 	int fd;
 	char *p;
 
-	if (geteuid())
-		SKIP(return, "mounting a noexec tmpfs needs root");
+	T_NEED_ROOT("mounts a noexec tmpfs");
 	mkdir("noexec", 0755);
 	ASSERT_EQ(0, mount("tmpfs", "noexec", "tmpfs", MS_NOEXEC, NULL));
 	snprintf(path, sizeof(path), "noexec/f");

@@ -28,6 +28,7 @@ FIXTURE(fs) {
 	char loop[64];
 	int memfd;
 	bool mounted;
+	bool skipped;
 };
 
 FIXTURE_VARIANT(fs) {
@@ -74,8 +75,9 @@ FIXTURE_SETUP(fs)
 		ASSERT_EQ(0, t_make_pattern_file(self->path, FILE_SIZE));
 		return;
 	}
-	if (geteuid())
-		SKIP(return, "mounting %s needs root", variant->type);
+	T_SETUP_NEED_ROOT(variant->mkfs ?
+			  "makes and mounts a file system on a loop device" :
+			  "mounts a tmpfs");
 	snprintf(self->dir, sizeof(self->dir), "fs_test.%s", variant->type);
 	mkdir(self->dir, 0755);
 	if (variant->mkfs) {
@@ -110,9 +112,11 @@ static bool on_disk(const FIXTURE_VARIANT(fs) *variant)
 
 TEST_F(fs, stores_shared_with_read_and_written_back)
 {
-	int fd = sys_open(self->path, O_RDWR);
 	char *p;
+	int fd;
 
+	SKIPPED();
+	fd = sys_open(self->path, O_RDWR);
 	ASSERT_LE(0, fd);
 	p = sys_mmap(fd, 0, FILE_SIZE);
 	ASSERT_NE(NULL, p) TH_LOG("E %d", sys_errno());
@@ -131,9 +135,11 @@ TEST_F(fs, stores_shared_with_read_and_written_back)
 
 TEST_F(fs, read_only_refuses_stores)
 {
-	int fd = open(self->path, O_RDONLY);
 	char *p;
+	int fd;
 
+	SKIPPED();
+	fd = open(self->path, O_RDONLY);
 	ASSERT_LE(0, fd);
 	p = sys_mmap(fd, PAGE, PAGE);
 	ASSERT_NE(NULL, p);
@@ -145,9 +151,11 @@ TEST_F(fs, read_only_refuses_stores)
 
 TEST_F(fs, truncate_gives_sigbus)
 {
-	int fd = sys_open(self->path, O_RDWR);
 	char *p;
+	int fd;
 
+	SKIPPED();
+	fd = sys_open(self->path, O_RDWR);
 	ASSERT_LE(0, fd);
 	p = sys_mmap(fd, 0, FILE_SIZE);
 	ASSERT_NE(NULL, p);
@@ -160,11 +168,13 @@ TEST_F(fs, truncate_gives_sigbus)
 
 TEST_F(fs, unaligned_and_private)
 {
-	int fd = sys_open(self->path, O_RDWR);
 	uint64_t id;
 	unsigned char *p;
 	char *q;
+	int fd;
 
+	SKIPPED();
+	fd = sys_open(self->path, O_RDWR);
 	ASSERT_LE(0, fd);
 	p = sys_mmap(fd, 3 * PAGE + 77, 1000);
 	ASSERT_NE(NULL, p);
@@ -190,6 +200,7 @@ FIXTURE(huge) {
 	char path[64];
 	long nr_before;
 	bool mounted;
+	bool skipped;
 	int fd;
 };
 
@@ -199,13 +210,12 @@ FIXTURE_SETUP(huge)
 
 	self->fd = -1;
 	self->nr_before = -1;
-	if (geteuid())
-		SKIP(return, "reserving huge pages and mounting hugetlbfs need root");
+	T_SETUP_NEED_ROOT("reserves huge pages (vm.nr_hugepages) and mounts hugetlbfs");
 	self->nr_before = t_nr_hugepages(-1);
 	if (self->nr_before < 0)
-		SKIP(return, "no /proc/sys/vm/nr_hugepages: kernel without hugetlb");
+		SETUP_SKIP("no /proc/sys/vm/nr_hugepages: kernel without hugetlb");
 	if (t_nr_hugepages(self->nr_before + 4) < self->nr_before + 4)
-		SKIP(return, "could not reserve 4 huge pages (memory fragmented?)");
+		SETUP_SKIP("could not reserve 4 huge pages (memory fragmented?)");
 	mkdir(HUGE_DIR, 0755);
 	ASSERT_EQ(0, mount("none", HUGE_DIR, "hugetlbfs", 0, "pagesize=2M"));
 	self->mounted = true;
@@ -244,6 +254,7 @@ TEST_F(huge, maps_huge_pages)
 {
 	unsigned char *p, *q;
 
+	SKIPPED();
 	p = sys_mmap(self->fd, HUGE, HUGE);
 	ASSERT_NE(NULL, p) TH_LOG("E %d", sys_errno());
 	EXPECT_EQ(0, (uintptr_t)p % HUGE);
@@ -269,6 +280,7 @@ TEST_F(huge, target_mmap_refusal_leaves_nothing)
 	struct leak_snap before;
 	unsigned char *p;
 
+	SKIPPED();
 	t_leak_snapshot(&before);
 	for (int i = 0; i < 16; i++) {
 		EXPECT_EQ(NULL, sys_mmap(self->fd, PAGE, HUGE));
@@ -285,10 +297,12 @@ TEST_F(huge, target_mmap_refusal_leaves_nothing)
 /* Write seals of a hugetlb memfd hold against neoos as against mmap(2). */
 TEST_F(huge, memfd_write_seal)
 {
-	int mfd = memfd_create("fs_test_huge", MFD_HUGETLB | MFD_ALLOW_SEALING);
 	uint64_t id;
 	char *p;
+	int mfd;
 
+	SKIPPED();
+	mfd = memfd_create("fs_test_huge", MFD_HUGETLB | MFD_ALLOW_SEALING);
 	ASSERT_LE(0, mfd);
 	ASSERT_EQ(0, ftruncate(mfd, HUGE));
 	ASSERT_EQ(0, fcntl(mfd, F_ADD_SEALS, F_SEAL_WRITE));

@@ -59,6 +59,7 @@ TEST_F(iflags, append_only)
 	unsigned char *p;
 	uint64_t id;
 
+	T_NEED_ROOT("chattr +a (FS_APPEND_FL) takes CAP_LINUX_IMMUTABLE");
 	ASSERT_EQ(0, set_iflag(self->rw, FS_APPEND_FL));
 	/* The fd opened for writing before: no shared mapping at all. */
 	EXPECT_EQ(NULL, sys_mmap(self->rw, 0, FSIZE));
@@ -96,6 +97,7 @@ TEST_F(iflags, immutable)
 	uint64_t id;
 	int ro;
 
+	T_NEED_ROOT("chattr +i (FS_IMMUTABLE_FL) takes CAP_LINUX_IMMUTABLE");
 	ASSERT_EQ(0, set_iflag(self->rw, FS_IMMUTABLE_FL));
 	EXPECT_EQ(-1, open(self->path, O_RDWR));
 	EXPECT_EQ(EPERM, errno);
@@ -187,6 +189,7 @@ TEST_F(swap, swap_file_refused)
 	unsigned char *p;
 	uint64_t id;
 
+	T_NEED_ROOT("swapon(2) of the swap file takes CAP_SYS_ADMIN");
 	if (swapon(self->path, 0)) {
 		if (errno == ENOSYS)
 			SKIP(return, "kernel without swap support (swapon: %s)",

@@ -130,6 +130,7 @@ static void guess_run(struct __test_metadata *_metadata, const char *path,
 
 TEST_F(rofile, ids_of_others_unreachable_by_guessing)
 {
+	T_NEED_ROOT(ROFILE_AS_USER);
 	guess_run(_metadata, self->path, false);
 	guess_run(_metadata, self->path, true);
 }
@@ -268,6 +269,7 @@ TEST_F(rofile, dev_fd_passed_over_scm_rights)
 	int sv[2], dev, fd, status;
 	pid_t pid;
 
+	T_NEED_ROOT(ROFILE_AS_USER);
 	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM, 0, sv));
 	pid = fork();
 	ASSERT_LE(0, pid);
@@ -337,9 +339,11 @@ static int list_child(void *arg)
 TEST_F(rofile, unprivileged_cannot_list_root)
 {
 	struct lister l = { .target = getpid() };
-	int fd = open(self->path, O_RDONLY);
 	void *p;
+	int fd;
 
+	T_NEED_ROOT(ROFILE_AS_USER);
+	fd = open(self->path, O_RDONLY);
 	ASSERT_LE(0, fd);
 	p = sys_mmap_ex(NULL, FSIZE, NEOOS_PROT_READ, NEOOS_MAP_SHARED, fd, 0,
 			&l.id);

@@ -70,6 +70,7 @@ TEST(rmmod_refused_while_mapped_then_allowed)
 
 	if (!getenv("NEOOS_KO"))
 		SKIP(return, "NEOOS_KO is not set: cannot reload neoos.ko");
+	T_NEED_ROOT("rmmod and insmod of neoos.ko take CAP_SYS_MODULE");
 	ASSERT_EQ(0, t_make_pattern_file(path, PAGE));
 	pid = fork();
 	if (pid == 0)
@@ -146,6 +147,7 @@ TEST(insmod_rmmod_100_times)
 
 	if (!getenv("NEOOS_KO"))
 		SKIP(return, "NEOOS_KO is not set: cannot reload neoos.ko");
+	T_NEED_ROOT("rmmod and insmod of neoos.ko take CAP_SYS_MODULE");
 	for (i = 0; i < 100; i++) {
 		ASSERT_EQ(0, delete_module("neoos")) TH_LOG("round %d", i);
 		ASSERT_EQ(0, load_module()) TH_LOG("round %d", i);
@@ -422,8 +424,7 @@ TEST_F_TIMEOUT(memcg, mapping_memory_charged_to_memcg, 120)
 {
 	int fd, ret;
 
-	if (geteuid())
-		SKIP(return, "making a memory cgroup needs root");
+	T_NEED_ROOT("makes a memory cgroup and moves a child into it");
 	ASSERT_EQ(0, t_make_pattern_file("charge.dat", PAGE));
 	fd = open("charge.dat", O_RDWR);
 	ASSERT_LE(0, fd);

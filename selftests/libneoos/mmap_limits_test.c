@@ -86,8 +86,7 @@ TEST_F(file, enomem_at_max_map_count)
 	int sysctl, status;
 	pid_t pid;
 
-	if (geteuid())
-		SKIP(return, "changing vm.max_map_count needs root");
+	T_NEED_ROOT("changes vm.max_map_count");
 	ASSERT_LE(0, fd);
 	sysctl = open("/proc/sys/vm/max_map_count", O_RDWR);
 	ASSERT_LE(0, sysctl);
@@ -133,8 +132,7 @@ TEST_F(file, append_only_file_eperm)
 {
 	int fd;
 
-	if (geteuid())
-		SKIP(return, "chattr +a needs root");
+	T_NEED_ROOT("chattr +a (FS_APPEND_FL) takes CAP_LINUX_IMMUTABLE");
 	ASSERT_EQ(0, set_inode_flag(self->path, FS_APPEND_FL, true));
 	fd = sys_open(self->path, O_RDWR | O_APPEND);
 	ASSERT_LE(0, fd);
@@ -160,8 +158,7 @@ TEST_F(file, immutable_file_as_mmap)
 	char *n, *p;
 	int fd;
 
-	if (geteuid())
-		SKIP(return, "chattr +i needs root");
+	T_NEED_ROOT("chattr +i (FS_IMMUTABLE_FL) takes CAP_LINUX_IMMUTABLE");
 	fd = sys_open(self->path, O_RDWR);
 	ASSERT_LE(0, fd);
 	ASSERT_EQ(0, set_inode_flag(self->path, FS_IMMUTABLE_FL, true));

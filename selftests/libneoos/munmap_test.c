@@ -165,6 +165,7 @@ TEST_F(map, munmap_writes_to_the_device_before_it_returns)
 {
 	static char buf[PAGE] __attribute__((aligned(PAGE)));
 
+	T_NEED_ROOT("reads the file's blocks from its block device (/dev/...)");
 	/*
 	 * The file was just written with write(2) and nothing has flushed
 	 * it: ext4 has not even allocated its blocks.  Background writeback

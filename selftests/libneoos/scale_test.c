@@ -205,8 +205,7 @@ FIXTURE_SETUP(scale)
 	self->count = SCALE_MAPPINGS / t_timeout_scale();
 	if (self->count < 1000)
 		self->count = 1000;
-	if (geteuid())
-		SETUP_SKIP("raising vm.max_map_count needs root");
+	T_SETUP_NEED_ROOT("raises vm.max_map_count");
 	self->ids = calloc(self->count, sizeof(*self->ids));
 	self->addrs = calloc(self->count, sizeof(*self->addrs));
 	ASSERT_NE(NULL, self->ids);

@@ -11,6 +11,8 @@
 #include "kselftest_harness.h"
 
 #define DATOS "/home/usuario/datos.bin"
+/* The pages' programs map DATOS, a path fixed in their source. */
+#define DATOS_WHY "makes /home/usuario, where the page's program maps datos.bin"
 
 /* seeds/ beside this program, where the Makefile builds the pages' programs */
 static char *seed_dir;
@@ -49,6 +51,7 @@ TEST(sys_mmap_page_example_changes_byte_10)
 	int status;
 
 	REQUIRE_SEEDS();
+	T_NEED_ROOT(DATOS_WHY);
 	ASSERT_EQ(0, make_datos(2 * PAGE));
 	status = run_seed("sys_mmap_ejemplo", NULL, out, sizeof(out));
 	ASSERT_TRUE(WIFEXITED(status)) TH_LOG("status %#x: %s", status, out);
@@ -80,6 +83,7 @@ TEST(sys_munmap_page_example_writes_every_byte)
 	int status;
 
 	REQUIRE_SEEDS();
+	T_NEED_ROOT(DATOS_WHY);
 	ASSERT_EQ(0, make_datos(PAGE));
 	status = run_seed("sys_munmap_ejemplo", NULL, out, sizeof(out));
 	ASSERT_TRUE(WIFEXITED(status)) TH_LOG("status %#x", status);

@@ -255,8 +255,7 @@ TEST_F_TIMEOUT(stress, load_with_kills_then_nothing_lost, 150)
 	double t0;
 	int fd;
 
-	if (geteuid())
-		SKIP(return, "the memory cgroup and drop_caches need root");
+	T_NEED_ROOT("makes a memory cgroup and writes vm.drop_caches");
 	model = mmap(NULL, sizeof(*model), PROT_READ | PROT_WRITE,
 		     MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	ASSERT_NE(MAP_FAILED, model);

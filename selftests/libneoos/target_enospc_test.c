@@ -52,8 +52,7 @@ FIXTURE_SETUP(thin)
 
 	self->fd = self->dev = -1;
 	self->native = MAP_FAILED;
-	if (geteuid())
-		SETUP_SKIP("device-mapper and mount need root");
+	T_SETUP_NEED_ROOT("mounts xfs on a dm-thin device over loop devices");
 	if (t_sh("command -v dmsetup losetup mkfs.xfs >/dev/null"))
 		SETUP_SKIP("dmsetup, losetup or mkfs.xfs missing");
 	if (t_sh("modprobe dm_thin_pool 2>/dev/null; dmsetup targets | grep -qw thin-pool"))

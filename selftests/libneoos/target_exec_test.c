@@ -90,8 +90,7 @@ FIXTURE(noexec) {
 
 FIXTURE_SETUP(noexec)
 {
-	if (geteuid())
-		SETUP_SKIP("mounting tmpfs needs root");
+	T_SETUP_NEED_ROOT("mounts a noexec tmpfs");
 	ASSERT_EQ(0, t_tmpfs_at(RIE_DIR, MS_NOEXEC | MS_NOSUID | MS_NODEV));
 	self->mounted = true;
 	ASSERT_EQ(0, t_make_pattern_file(RIE_DIR "/file", FSIZE));
@@ -229,7 +228,7 @@ static const char *ima_unready(struct __test_metadata *_metadata)
 	int fa;
 
 	if (geteuid())
-		return "loading an IMA policy needs root";
+		return "needs root: loads an IMA policy";
 	if (access(IMA_LOG, R_OK)) {
 		mkdir(SECURITYFS, 0755);
 		mount("securityfs", SECURITYFS, "securityfs", 0, NULL);

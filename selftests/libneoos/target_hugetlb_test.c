@@ -51,8 +51,7 @@ FIXTURE_SETUP(huge)
 	self->fd = -1;
 	self->nr_before = -1;
 	self->native = MAP_FAILED;
-	if (geteuid())
-		SETUP_SKIP("reserving huge pages and mounting hugetlbfs need root");
+	T_SETUP_NEED_ROOT("reserves huge pages (vm.nr_hugepages) and mounts hugetlbfs");
 	self->nr_before = t_nr_hugepages(-1);
 	if (self->nr_before < 0)
 		SETUP_SKIP("no " NR_HUGEPAGES ": kernel without hugetlb");

@@ -193,8 +193,7 @@ TEST(hole_at_max_map_count)
 	int fd, sysctl, status;
 	pid_t pid;
 
-	if (geteuid())
-		SKIP(return, "changing vm.max_map_count needs root");
+	T_NEED_ROOT("changes vm.max_map_count");
 	snprintf(path, sizeof(path), "target_merge_hole.%d", getpid());
 	ASSERT_EQ(0, t_make_pattern_file(path, 3 * PAGE));
 	fd = open(path, O_RDWR);

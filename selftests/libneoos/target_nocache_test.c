@@ -89,8 +89,7 @@ FIXTURE_SETUP(dax)
 {
 	struct stat st;
 
-	if (geteuid())
-		SETUP_SKIP("mkfs and mount need root");
+	T_SETUP_NEED_ROOT("makes ext4 on a pmem device and mounts it with dax");
 	if (stat(PMEM, &st))
 		t_sh("modprobe nd_e820 2>/dev/null; modprobe nd_pmem 2>/dev/null");
 	for (int i = 0; i < 50 && stat(PMEM, &st); i++)

@@ -44,8 +44,7 @@ FIXTURE_SETUP(ovl)
 	char opts[1024], cwd[256];
 
 	self->fd = self->dev = self->root = -1;
-	if (geteuid())
-		SETUP_SKIP("mounting ext4 and overlayfs needs root");
+	T_SETUP_NEED_ROOT("mounts ext4 on a loop device and an overlayfs over it");
 	if (t_sh("modprobe overlay 2>/dev/null; grep -qw overlay /proc/filesystems"))
 		SETUP_SKIP("no overlayfs in this kernel (modprobe overlay failed)");
 	ASSERT_EQ(0, t_loop_image(OVL_IMG, 32, self->loop, sizeof(self->loop)));

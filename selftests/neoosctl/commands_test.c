@@ -56,6 +56,7 @@ TEST(maps_of_another_process)
 
 	if (!t_prog("neoosctl"))
 		SKIP(return, NO_NEOOSCTL);
+	T_NEED_ROOT("CAP_SYS_PTRACE, for the maps of another process (neoos(4))");
 	ASSERT_NE(NULL, realpath(".", cwd));
 	snprintf(path, sizeof(path), "%s/neoosctl_maps.%d", cwd, getpid());
 	ASSERT_EQ(0, t_make_pattern_file(path, CTL_FILE_SIZE));
