@@ -21,8 +21,11 @@
  * (neoos_mapping_discard()); nothing else in it is read without a lock.
  *
  * The index is a resizable hash table (rhashtable) keyed by id, its node
- * embedded in the mapping: adding and removing an entry allocate nothing,
- * and lookups stay O(1) as the table grows and shrinks.
+ * embedded in the mapping, and lookups stay O(1) as the table grows and
+ * shrinks.  An entry allocates nothing of its own; an insert that finds
+ * the table over its limit before the worker has grown it may allocate
+ * a table itself (GFP_ATOMIC, under mmap_lock) or fail, and MAP then
+ * fails with ENOMEM having taken no id (neoos_index_add()).
  *
  * Locking: the table's bucket locks, taken inside
  * rhashtable_insert_fast()/rhashtable_remove_fast() only, nest inside
@@ -77,8 +80,9 @@ static void neoos_index_give_back(struct neoos_mapping *mapping)
  * neoos_index_add - give @mapping an id and store it in the index
  * @mapping: a mapping about to be adopted, with @mapping->start set
  *
- * Return: 0, or -ENOMEM with @mapping not in the index and no id taken: the
- * table was full and its worker had not grown it yet (MAP waits for it).
+ * Return: 0, or -ENOMEM with @mapping not in the index and no id taken:
+ * the table could not take the entry then (rhashtable's -ENOMEM, or
+ * -EBUSY while its worker has not grown it yet; MAP waits for it).
  */
 int neoos_index_add(struct neoos_mapping *mapping)
 {

@@ -44,12 +44,14 @@
  * Atomicity: every request is atomic with respect to the other neoos
  * requests of the process's threads.  READ, WRITE, INFO and LIST check
  * and act in one hold of mmap_lock (READ and WRITE once per page, each
- * page looking the id up again).  MAP and UNMAP must drop mmap_lock
- * between their check and vm_mmap()/vm_munmap(); they hold the process's
- * request lock across both (mm_lock.c), so that no other MAP or UNMAP of
- * the process runs in between.  MAP publishes nothing - id, address,
- * mapping - until its last step, in one hold of mmap_lock for writing;
- * a failed MAP leaves nothing.
+ * page looking the id up again, and again after a fault that dropped the
+ * lock for its I/O).  MSYNC turns the id into a file range in one hold
+ * and syncs the file after it, as msync(2) does.  MAP and UNMAP must
+ * drop mmap_lock between their check and vm_mmap()/vm_munmap(); they
+ * hold the process's request lock across both (mm_lock.c), so that no
+ * other MAP or UNMAP of the process runs in between.  MAP publishes
+ * nothing - id, address, mapping - until its last step, in one hold of
+ * mmap_lock for writing; a failed MAP leaves nothing.
  *
  * Locking, outermost first:
  *  - the request lock (mm_lock.c): one MAP or UNMAP at a time per mm;

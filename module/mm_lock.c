@@ -11,8 +11,8 @@
  * them into one VMA), and an UNMAP never removes a mapping that another
  * thread's MAP made after it looked.  What plain mmap(2), munmap(2) and
  * mprotect(2) from other threads can still do in those windows is in
- * neoos(4).  READ, WRITE, INFO and LIST check and act under one hold of
- * mmap_lock and do not take it.
+ * neoos(4).  READ, WRITE, INFO, LIST and MSYNC do not take it; main.c
+ * says how each holds mmap_lock.
  *
  * A module cannot add a field to mm_struct, so the lock has no storage of
  * its own: each caller brings a waiter on its stack, kept in a hash
