@@ -109,8 +109,23 @@ static long neoos_rw_get_page(const struct neoos_rw *args, u64 pos,
 		unlocked = false;
 		ret = fixup_user_fault(mm, *uaddr,
 				       write ? FAULT_FLAG_WRITE : 0, &unlocked);
-		if (ret)
-			break;
+		if (!ret)
+			continue;
+		/*
+		 * A fault that dropped mmap_lock retries at the same address,
+		 * whatever is mapped there by then: its failure is the
+		 * mapping's only if the mapping is still there as it was
+		 * (else -EINVAL or -EACCES, as for a page not yet reached).
+		 * Nothing was copied either way.
+		 */
+		if (unlocked) {
+			long err = neoos_rw_resolve(args, pos, write, vmap,
+						    uaddr);
+
+			if (err)
+				return err;
+		}
+		break;
 	}
 	return ret == 1 ? 0 : neoos_rw_gup_error(ret);
 }
