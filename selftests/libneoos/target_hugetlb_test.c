@@ -272,6 +272,33 @@ static void *idle_thread(void *data)
 	return data;
 }
 
+/*
+ * The file of a userfaultfd test, @size bytes, after the leak snapshot
+ * into @before (glibc keeps a joined thread's stack for the next thread:
+ * one is made and joined first); its descriptor, or -errno.
+ */
+static int uffd_file(struct leak_snap *before, off_t size)
+{
+	pthread_t thr;
+	int fd, err;
+
+	err = pthread_create(&thr, NULL, idle_thread, NULL);
+	if (!err)
+		err = pthread_join(thr, NULL);
+	if (err)
+		return -err;
+	t_leak_snapshot(before);
+	fd = open(UFFD_FILE, O_RDWR | O_CREAT | O_TRUNC, 0644);
+	if (fd < 0)
+		return -errno;
+	if (ftruncate(fd, size)) {
+		err = -errno;
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
 TEST_F(huge, read_write_by_id_served_by_userfaultfd)
 {
 	struct monitor m = { .uffd = -1 };
@@ -282,13 +309,8 @@ TEST_F(huge, read_write_by_id_served_by_userfaultfd)
 	int fd, rret, wret;
 
 	SKIPPED();
-	/* glibc keeps a joined thread's stack for the next: have it first. */
-	ASSERT_EQ(0, pthread_create(&thr, NULL, idle_thread, NULL));
-	ASSERT_EQ(0, pthread_join(thr, NULL));
-	t_leak_snapshot(&before);
-	fd = open(UFFD_FILE, O_RDWR | O_CREAT | O_TRUNC, 0644);
-	ASSERT_LE(0, fd);
-	ASSERT_EQ(0, ftruncate(fd, 2 * HUGE));
+	fd = uffd_file(&before, 2 * HUGE);
+	ASSERT_LE(0, fd) TH_LOG("%s: %s", UFFD_FILE, strerror(-fd));
 	m.area = sys_mmap_ex(NULL, 2 * HUGE,
 			     NEOOS_PROT_READ | NEOOS_PROT_WRITE,
 			     NEOOS_MAP_SHARED, fd, 0, &id);
@@ -353,13 +375,8 @@ TEST_F(huge, read_whose_fault_waits_while_the_mapping_goes)
 	int fd;
 
 	SKIPPED();
-	/* glibc keeps a joined thread's stack for the next: have it first. */
-	ASSERT_EQ(0, pthread_create(&thr, NULL, idle_thread, NULL));
-	ASSERT_EQ(0, pthread_join(thr, NULL));
-	t_leak_snapshot(&before);
-	fd = open(UFFD_FILE, O_RDWR | O_CREAT | O_TRUNC, 0644);
-	ASSERT_LE(0, fd);
-	ASSERT_EQ(0, ftruncate(fd, HUGE));
+	fd = uffd_file(&before, HUGE);
+	ASSERT_LE(0, fd) TH_LOG("%s: %s", UFFD_FILE, strerror(-fd));
 	p = sys_mmap_ex(NULL, HUGE, NEOOS_PROT_READ, NEOOS_MAP_SHARED, fd, 0,
 			&r.id);
 	ASSERT_NE(NULL, p) TH_LOG("E %d", sys_errno());
