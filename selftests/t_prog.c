@@ -45,13 +45,12 @@ static const char *t_exe_dir(void)
 /* @rel below the test program's directory, if it exists; else NULL. */
 char *t_beside(const char *rel)
 {
-	char path[PATH_MAX], *real;
+	char path[PATH_MAX];
 
 	if (snprintf(path, sizeof(path), "%s/%s", t_exe_dir(), rel) >=
 	    (int)sizeof(path))
 		return NULL;
-	real = realpath(path, NULL);
-	return real;
+	return realpath(path, NULL);
 }
 
 const char *t_prog(const char *name)
