@@ -73,7 +73,8 @@ struct neoos_mapping {
  * @mappings: live struct neoos_mapping objects
  * @vmas: live VMAs of those mappings
  * @maps: successful NEOOS_IOC_MAP calls since load
- * @unmaps: NEOOS_IOC_UNMAP calls that removed a mapping, since load
+ * @unmaps: successful NEOOS_IOC_UNMAP calls since load (one whose mapping
+ *	a thread's munmap(2) removed first counts too: neoos(4))
  *
  * Per CPU, changed with this_cpu_add() - no lock, no atomic on the map
  * and unmap paths - and summed by NEOOS_IOC_STATS (stats.c).  A CPU's
