@@ -21,8 +21,11 @@
  * so that none of its own page faults takes an n.  Production kernels
  * have no fault injection: the test then skips and says so.
  */
+#include <pthread.h>
+#include <stdatomic.h>
 #include <sys/mman.h>
 #include <sys/utsname.h>
+#include <time.h>
 
 #include <error.h>
 #include <libneoos.h>
@@ -632,6 +635,308 @@ TEST_F(inject, sys_mmap_e_nomem)
 	ksft_print_msg("sys_mmap: %d fault sites, E_NOMEM %d times\n", n - 1, nomem);
 	fflush(stdout);
 	sys_close(s.fd);
+}
+
+/*
+ * The id index (module/index.c) is a hash table that grows in a worker of
+ * its own.  A MAP that finds it full before the worker has grown it
+ * allocates a larger table itself, without sleeping; when that fails too
+ * it waits for the worker a few times (NEOOS_MAP_INDEX_WAITS), and then
+ * fails with ENOMEM, having taken no id.  fail-nth cannot reach that path:
+ * the table is full only after enough MAPs, and its worker grows it in
+ * time.  Here every allocation made under rhashtable's
+ * bucket_table_alloc() fails, for every task, the worker's included
+ * (failslab and fail_page_alloc, with their stack-trace filter on that
+ * function), and the process maps pages of the target until a MAP has to
+ * wait.  Other hash tables of the kernel cannot grow meanwhile either,
+ * which a test VM does not miss for the few seconds this takes.
+ */
+#define TABLE_FN	"bucket_table_alloc"
+#define FI_SLAB		DEBUGFS_FI "/failslab/"
+#define FI_PAGE		DEBUGFS_FI "/fail_page_alloc/"
+/* More MAPs than the index's table has room for, below vm.max_map_count. */
+#define INDEX_MAPS	30000
+
+/* The attributes of both, as the test sets them; "probability" is last. */
+static const char *const index_attrs[] = {
+	"task-filter", "interval", "space", "times", "verbose",
+	"ignore-gfp-wait", "stacktrace-depth", "require-start", "require-end",
+	"probability",
+};
+#define NATTRS	ARRAY_SIZE(index_attrs)
+
+FIXTURE(index) {
+	bool skipped;
+	int dev;
+	int fd;				/* the target, FILE_LEN pattern bytes */
+	unsigned long fn_start, fn_end;	/* TABLE_FN's code */
+	char saved[2][NATTRS][32];	/* failslab's, fail_page_alloc's */
+	uint64_t addr[INDEX_MAPS];	/* the mappings made */
+	uint64_t id[INDEX_MAPS];
+	int n;
+};
+
+/* [*@start, *@end) of function @fn's code, from /proc/kallsyms: 0 or -1. */
+static int kallsyms_range(const char *fn, unsigned long *start, unsigned long *end)
+{
+	FILE *f = fopen("/proc/kallsyms", "re");
+	unsigned long a, next = ~0UL;
+	char type, name[256];
+	size_t len = strlen(fn);
+
+	*start = 0;
+	if (!f)
+		return -1;
+	/* gcc may name a specialised copy fn.isra.0, fn.constprop.0... */
+	while (fscanf(f, "%lx %c %255s%*[^\n]", &a, &type, name) == 3) {
+		if (!*start && (type == 't' || type == 'T') &&
+		    !strncmp(name, fn, len) && (!name[len] || name[len] == '.'))
+			*start = a;
+	}
+	rewind(f);
+	while (*start && fscanf(f, "%lx %c %255s%*[^\n]", &a, &type, name) == 3)
+		if (a > *start && a < next)
+			next = a;
+	fclose(f);
+	*end = next;
+	return *start && next != ~0UL ? 0 : -1;
+}
+
+static const char *const fi_dirs[] = { FI_SLAB, FI_PAGE };
+
+static int fi_write(int dir, const char *attr, const char *val)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), "%s%s", fi_dirs[dir], attr);
+	return knob_write(path, val);
+}
+
+/* Fail every allocation under TABLE_FN, in every task, until disarmed. */
+static int index_arm(FIXTURE_DATA(index) *self)
+{
+	char start[32], end[32];
+	int d, ret = 0;
+
+	snprintf(start, sizeof(start), "0x%lx", self->fn_start);
+	snprintf(end, sizeof(end), "0x%lx", self->fn_end);
+	for (d = 0; d < 2; d++) {
+		ret |= fi_write(d, "task-filter", "N");
+		ret |= fi_write(d, "interval", "1");
+		ret |= fi_write(d, "space", "0");
+		ret |= fi_write(d, "times", "-1");
+		ret |= fi_write(d, "verbose", "0");
+		ret |= fi_write(d, "ignore-gfp-wait", "N");
+		ret |= fi_write(d, "stacktrace-depth", "32");
+		ret |= fi_write(d, "require-start", start);
+		ret |= fi_write(d, "require-end", end);
+		ret |= fi_write(d, "probability", "100");
+	}
+	return ret;
+}
+
+static int index_disarm(void)
+{
+	return fi_write(0, "probability", "0") | fi_write(1, "probability", "0");
+}
+
+FIXTURE_SETUP(index)
+{
+	char path[128];
+	size_t d, i;
+
+	if (access(FI_SLAB "require-start", F_OK)) {
+		/* on the debug kernel, a skip would hide that nothing was tested */
+		ASSERT_FALSE(debug_kernel()) TH_LOG("the debug kernel has no %srequire-start", FI_SLAB);
+		SETUP_SKIP("no %srequire-start: this kernel has no CONFIG_FAILSLAB with CONFIG_FAULT_INJECTION_STACKTRACE_FILTER (a production kernel; make check-debug runs this test)",
+			   FI_SLAB);
+	}
+	T_SETUP_NEED_ROOT("sets up fault injection in debugfs and reads /proc/kallsyms");
+	ASSERT_EQ(0, kallsyms_range(TABLE_FN, &self->fn_start, &self->fn_end))
+		TH_LOG("no %s in /proc/kallsyms: the kernel inlined it, or hides addresses", TABLE_FN);
+	for (d = 0; d < 2; d++) {
+		for (i = 0; i < NATTRS; i++) {
+			snprintf(path, sizeof(path), "%s%s", fi_dirs[d], index_attrs[i]);
+			ASSERT_EQ(0, knob_read(path, self->saved[d][i], sizeof(self->saved[d][i])))
+				TH_LOG("cannot read %s", path);
+		}
+	}
+	self->dev = open(NEOOS_DEVICE_PATH, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, self->dev);
+	ASSERT_EQ(0, t_make_pattern_file("target", FILE_LEN));
+	self->fd = open("target", O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, self->fd);
+}
+
+FIXTURE_TEARDOWN(index)
+{
+	size_t d, i;
+	int k;
+
+	if (self->skipped)
+		return;
+	index_disarm();
+	/* probability last, as it was saved */
+	for (d = 0; d < 2; d++)
+		for (i = 0; i < NATTRS; i++)
+			fi_write(d, index_attrs[i], self->saved[d][i]);
+	for (k = 0; k < self->n; k++)
+		t_dev_unmap(self->dev, self->addr[k], PAGE);
+	close(self->fd);
+	close(self->dev);
+}
+
+/* MAP page @k of the target: 0 or -errno; the answer is recorded. */
+static int index_map(FIXTURE_DATA(index) *self)
+{
+	struct neoos_map m = {
+		.fd = self->fd,
+		.prot = NEOOS_PROT_READ | NEOOS_PROT_WRITE,
+		.flags = NEOOS_MAP_SHARED,
+		.offset = (uint64_t)(self->n % (FILE_LEN / PAGE)) * PAGE,
+		.length = PAGE,
+	};
+	int ret = t_dev_map(self->dev, &m);
+
+	if (!ret) {
+		self->addr[self->n] = m.addr;
+		self->id[self->n++] = m.id;
+	}
+	return ret;
+}
+
+/* Every mapping made holds its page of the target, and ids were consecutive. */
+static void index_check(struct __test_metadata *_metadata, FIXTURE_DATA(index) *self)
+{
+	int k;
+
+	for (k = 0; k < self->n; k++) {
+		const unsigned char *p = (const unsigned char *)(uintptr_t)self->addr[k];
+		uint64_t off = (uint64_t)(k % (FILE_LEN / PAGE)) * PAGE;
+
+		EXPECT_EQ(t_pattern_byte(off + 1), p[1]) TH_LOG("mapping %d: wrong bytes", k);
+		if (k)
+			EXPECT_EQ(self->id[k - 1] + 1, self->id[k])
+				TH_LOG("MAP %d took id %llu after %llu: an id was lost", k,
+				       (unsigned long long)self->id[k],
+				       (unsigned long long)self->id[k - 1]);
+	}
+}
+
+/*
+ * The index stays full: the MAP that finds it so fails with ENOMEM after
+ * its waits, with no mapping, no VMA and no id taken; once the table can
+ * grow again, the next MAP gets the next id.
+ */
+TEST_F_TIMEOUT(index, map_fails_when_the_index_cannot_grow, 300)
+{
+	struct leak_snap before;
+	struct timespec t0, t1;
+	int base, made, ret = 0;
+
+	SKIPPED();
+	ASSERT_EQ(0, index_map(self));
+	t_leak_snapshot(&before);
+	base = self->n;
+	ASSERT_EQ(0, index_arm(self));
+	while (self->n < INDEX_MAPS) {
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		ret = index_map(self);
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		if (ret)
+			break;
+	}
+	ASSERT_EQ(0, index_disarm());
+	ASSERT_EQ(-ENOMEM, ret) TH_LOG("%d MAPs and the index never refused one", self->n);
+	/* what the MAPs that succeeded made, and nothing of the last one */
+	made = self->n - base;
+	before.st.live_mappings += made;
+	before.st.live_vmas += made;
+	before.vmas += made;
+	EXPECT_NO_LEAK(&before, "the MAP the index refused");
+	/* it waited for the worker before it gave up */
+	EXPECT_LE(8 * 1000000LL, (t1.tv_sec - t0.tv_sec) * 1000000000LL + t1.tv_nsec - t0.tv_nsec);
+	ASSERT_EQ(0, index_map(self));
+	index_check(_metadata, self);
+	ksft_print_msg("the index refused MAP %d; the next MAP took id %llu\n", self->n,
+		       (unsigned long long)self->id[self->n - 1]);
+	fflush(stdout);
+}
+
+/* What the watcher of index_waits() shares with the mapping thread. */
+struct index_watch {
+	pid_t tid;		/* the mapping thread */
+	atomic_bool done;	/* it stopped mapping */
+	atomic_bool seen;	/* the watcher saw it wait for the worker */
+};
+
+/*
+ * Is thread @tid asleep in MAP's wait for the index?  /proc shows a
+ * sleeping task's stack without the scheduler's own functions, sleeps
+ * such as usleep_range() included, so the wait's first frame is
+ * neoos_map_install() itself; its other sleeps are for mmap_lock, which
+ * nothing else takes while this test maps.
+ */
+static bool waits_for_index(pid_t tid)
+{
+	char path[64], stack[4096];
+	int fd;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/self/task/%d/stack", tid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	n = read(fd, stack, sizeof(stack) - 1);
+	close(fd);
+	if (n <= 0)
+		return false;
+	stack[n] = '\0';
+	stack[strcspn(stack, "\n")] = '\0';
+	return strstr(stack, "] neoos_map_install+");
+}
+
+/* Let the index grow as soon as a MAP waits for it. */
+static void *index_watcher(void *arg)
+{
+	struct index_watch *w = arg;
+
+	while (!atomic_load(&w->done)) {
+		if (waits_for_index(w->tid)) {
+			atomic_store(&w->seen, !index_disarm());
+			break;
+		}
+	}
+	return NULL;
+}
+
+/*
+ * A MAP that finds the index full waits for its worker and, once the
+ * table could grow, succeeds: no MAP fails, and ids stay consecutive.
+ */
+TEST_F_TIMEOUT(index, map_waits_until_the_index_grows, 300)
+{
+	struct index_watch w = { .tid = gettid() };
+	pthread_t watcher;
+	int ret = 0;
+
+	SKIPPED();
+	ASSERT_EQ(0, index_map(self));
+	ASSERT_EQ(0, index_arm(self));
+	ASSERT_EQ(0, pthread_create(&watcher, NULL, index_watcher, &w));
+	while (self->n < INDEX_MAPS && !atomic_load(&w.seen)) {
+		ret = index_map(self);
+		if (ret)
+			break;
+	}
+	atomic_store(&w.done, true);
+	pthread_join(watcher, NULL);
+	ASSERT_EQ(0, index_disarm());
+	EXPECT_EQ(0, ret) TH_LOG("MAP %d failed: %s", self->n, strerror(-ret));
+	ASSERT_TRUE(atomic_load(&w.seen)) TH_LOG("%d MAPs and none waited for the index", self->n);
+	index_check(_metadata, self);
+	ksft_print_msg("MAP %d waited for the index and succeeded\n", self->n);
+	fflush(stdout);
 }
 
 TEST_HARNESS_MAIN
