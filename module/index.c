@@ -42,10 +42,27 @@
 
 #include "internal.h"
 
+/*
+ * Is @obj's id the key?  0 if it is.  rhashtable's own compare is a
+ * memcmp() of key_len bytes, not inlined, which x86's generic memcmp()
+ * reads again byte by byte when the words differ: a lookup walking past
+ * a mapping whose id neoos_index_give_back() or neoos_index_add() is
+ * writing could then take a mix of the old and the new id for its key,
+ * stop at the wrong entry and miss the live mapping further down the
+ * chain.  One READ_ONCE() sees a whole id, one that was stored.
+ */
+static int neoos_id_cmp(struct rhashtable_compare_arg *arg, const void *obj)
+{
+	const struct neoos_mapping *mapping = obj;
+
+	return READ_ONCE(mapping->id) != *(const u64 *)arg->key;
+}
+
 static const struct rhashtable_params neoos_ids_params = {
 	.key_len		= sizeof(u64),
 	.key_offset		= offsetof(struct neoos_mapping, id),
 	.head_offset		= offsetof(struct neoos_mapping, node),
+	.obj_cmpfn		= neoos_id_cmp,
 	.automatic_shrinking	= true,
 };
 
