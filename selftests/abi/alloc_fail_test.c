@@ -109,6 +109,16 @@ static bool debug_kernel(void)
 	return !uname(&u) && strstr(u.release, "-neoos-debug");
 }
 
+/* Both fixtures' objects: /dev/neoos, and FILE_LEN pattern bytes in "target". */
+static void open_dev_and_target(struct __test_metadata *_metadata, int *dev, int *fd)
+{
+	*dev = open(NEOOS_DEVICE_PATH, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, *dev);
+	ASSERT_EQ(0, t_make_pattern_file("target", FILE_LEN));
+	*fd = open("target", O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, *fd);
+}
+
 FIXTURE_SETUP(inject)
 {
 	size_t i;
@@ -131,11 +141,7 @@ FIXTURE_SETUP(inject)
 
 		ASSERT_EQ(0, knob_write(k->path, k->value)) TH_LOG("cannot write %s", k->path);
 	}
-	self->dev = open(NEOOS_DEVICE_PATH, O_RDWR | O_CLOEXEC);
-	ASSERT_LE(0, self->dev);
-	ASSERT_EQ(0, t_make_pattern_file("target", FILE_LEN));
-	self->fd = open("target", O_RDWR | O_CLOEXEC);
-	ASSERT_LE(0, self->fd);
+	open_dev_and_target(_metadata, &self->dev, &self->fd);
 }
 
 FIXTURE_TEARDOWN(inject)
@@ -761,11 +767,7 @@ FIXTURE_SETUP(index)
 				TH_LOG("cannot read %s", path);
 		}
 	}
-	self->dev = open(NEOOS_DEVICE_PATH, O_RDWR | O_CLOEXEC);
-	ASSERT_LE(0, self->dev);
-	ASSERT_EQ(0, t_make_pattern_file("target", FILE_LEN));
-	self->fd = open("target", O_RDWR | O_CLOEXEC);
-	ASSERT_LE(0, self->fd);
+	open_dev_and_target(_metadata, &self->dev, &self->fd);
 }
 
 FIXTURE_TEARDOWN(index)
@@ -786,14 +788,20 @@ FIXTURE_TEARDOWN(index)
 	close(self->dev);
 }
 
-/* MAP page @k of the target: 0 or -errno; the answer is recorded. */
+/* The target's page that the @k-th mapping of the index tests maps. */
+static uint64_t index_page_off(int k)
+{
+	return (uint64_t)(k % (FILE_LEN / PAGE)) * PAGE;
+}
+
+/* MAP the next page of the target: 0 or -errno; the answer is recorded. */
 static int index_map(FIXTURE_DATA(index) *self)
 {
 	struct neoos_map m = {
 		.fd = self->fd,
 		.prot = NEOOS_PROT_READ | NEOOS_PROT_WRITE,
 		.flags = NEOOS_MAP_SHARED,
-		.offset = (uint64_t)(self->n % (FILE_LEN / PAGE)) * PAGE,
+		.offset = index_page_off(self->n),
 		.length = PAGE,
 	};
 	int ret = t_dev_map(self->dev, &m);
@@ -812,9 +820,9 @@ static void index_check(struct __test_metadata *_metadata, FIXTURE_DATA(index) *
 
 	for (k = 0; k < self->n; k++) {
 		const unsigned char *p = (const unsigned char *)(uintptr_t)self->addr[k];
-		uint64_t off = (uint64_t)(k % (FILE_LEN / PAGE)) * PAGE;
 
-		EXPECT_EQ(t_pattern_byte(off + 1), p[1]) TH_LOG("mapping %d: wrong bytes", k);
+		EXPECT_EQ(t_pattern_byte(index_page_off(k) + 1), p[1])
+			TH_LOG("mapping %d: wrong bytes", k);
 		if (k)
 			EXPECT_EQ(self->id[k - 1] + 1, self->id[k])
 				TH_LOG("MAP %d took id %llu after %llu: an id was lost", k,
@@ -863,7 +871,7 @@ TEST_F_TIMEOUT(index, map_fails_when_the_index_cannot_grow, 300)
 	fflush(stdout);
 }
 
-/* What the watcher of index_waits() shares with the mapping thread. */
+/* What map_waits_until_the_index_grows' watcher shares with its mapping thread. */
 struct index_watch {
 	pid_t tid;		/* the mapping thread */
 	atomic_bool done;	/* it stopped mapping */
